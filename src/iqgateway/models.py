@@ -1,0 +1,425 @@
+"""The immutable, typed snapshot of one Envoy: frozen dataclasses, units in the field names.
+
+Field names are the snapshot contract of `iqgateway read --json` (docs/snapshot.md):
+`dataclasses.asdict()` of these models, with the keyed collections as JSON objects, is the
+document scripts and the acceptance checks read. Absent hardware is None; a value the
+device did not report is None, never 0.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+# Phase names used as keys of every per-phase mapping.
+PHASE_NAMES: tuple[str, str, str] = ("L1", "L2", "L3")
+
+
+class Feature(enum.StrEnum):
+    """What a probed device has; decides which endpoints an update reads."""
+
+    PRODUCTION = "production"
+    INVERTERS = "inverters"
+    DETAILED_INVERTERS = "detailed_inverters"
+    METERING = "metering"
+    CT_METERS = "ctmeters"
+    NET_CONSUMPTION = "net_consumption"
+    TOTAL_CONSUMPTION = "total_consumption"
+    DUAL_PHASE = "dualphase"
+    THREE_PHASE = "threephase"
+    ENCHARGE = "encharge"
+    ENPOWER = "enpower"
+    DRY_CONTACTS = "dry_contacts"
+    TARIFF = "tariff"
+    ACB = "acb"
+    COLLAR = "collar"
+    C6CC = "c6cc"
+    GENERATOR = "generator"
+    GENERATOR_SCHEDULE = "generator_schedule"
+    LIVE_DATA = "livedata"
+
+
+class MeasurementType(enum.StrEnum):
+    """A CT meter's measurement type as `/ivp/meters` names it."""
+
+    PRODUCTION = "production"
+    NET_CONSUMPTION = "net-consumption"
+    TOTAL_CONSUMPTION = "total-consumption"
+    STORAGE = "storage"
+    BACKFEED = "backfeed"
+    LOAD = "load"
+    EVSE = "evse"
+    PV3P = "pv3p"
+
+
+class StorageMode(enum.StrEnum):
+    """Battery operating mode of the tariff's storage settings."""
+
+    BACKUP = "backup"
+    SELF_CONSUMPTION = "self-consumption"
+    ECONOMY = "economy"
+
+
+class AuthKind(enum.StrEnum):
+    NONE = "none"
+    DIGEST = "digest"
+    TOKEN = "token"
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceInfo:
+    """Identity from `/info`."""
+
+    serial: str
+    part_number: str | None
+    firmware: str  # numeric part, e.g. "8.3.5169"
+    firmware_channel: str | None  # the letter in front of the version ("D", "R", "M"), if any
+    metered: bool | None  # `imeter`; None on firmware that does not say
+    firmware_version: tuple[int, ...]  # (8, 3, 5169)
+
+
+@dataclass(frozen=True, slots=True)
+class CtMeter:
+    """One CT from `/ivp/meters` (configuration, rarely changes)."""
+
+    eid: int
+    measurement_type: str  # a MeasurementType value, or what the device said
+    state: str  # "enabled" / "disabled"
+    phase_mode: str | None  # "single" / "split" / "three"
+    phase_count: int | None
+    metering_status: str | None
+    status_flags: tuple[str, ...]
+
+    @property
+    def enabled(self) -> bool:
+        return self.state == "enabled"
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """Result of the probe: what the device has and where each kind of data comes from."""
+
+    names: frozenset[Feature]
+    production_source: str | None  # the endpoint production is read from
+    inverter_source: str | None  # "/ivp/pdm/device_data" or "/api/v1/production/inverters"
+    phase_count: int
+    phase_mode: str | None
+    ct_meters: tuple[CtMeter, ...] = ()
+    endpoints: tuple[str, ...] = ()  # every path an update reads (query included)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.names
+
+
+@dataclass(frozen=True, slots=True)
+class EnergyReading:
+    """Production or consumption totals, optionally per phase (keys of PHASE_NAMES)."""
+
+    watts_now: float | None
+    wh_today: float | None
+    wh_last_seven_days: float | None
+    wh_lifetime: float | None
+    phases: Mapping[str, EnergyReading] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MeterReading:
+    """One CT's reading from `/ivp/meters/readings`, joined with its `/ivp/meters` entry."""
+
+    eid: int | None
+    timestamp: int | None
+    active_power_w: float | None
+    apparent_power_va: float | None
+    reactive_power_var: float | None
+    energy_delivered_wh: float | None
+    energy_received_wh: float | None
+    voltage_v: float | None
+    current_a: float | None
+    frequency_hz: float | None
+    power_factor: float | None
+    metering_status: str | None
+    status_flags: tuple[str, ...]
+    state: str | None
+    phases: Mapping[str, MeterReading] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Inverter:
+    serial: str
+    last_report_watts: float | None
+    max_report_watts: float | None
+    last_report_date: int | None  # epoch seconds
+    dc_voltage_v: float | None = None
+    dc_current_a: float | None = None
+    ac_voltage_v: float | None = None
+    ac_current_a: float | None = None
+    ac_frequency_hz: float | None = None
+    temperature_c: float | None = None
+    lifetime_energy_wh: float | None = None
+    energy_today_wh: float | None = None
+    energy_produced_mwh: float | None = None
+    last_report_duration_s: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EnchargeBattery:
+    serial: str
+    soc_percent: float | None
+    temperature: float | None
+    temperature_unit: str | None
+    max_cell_temp_c: float | None
+    capacity_wh: float | None
+    communicating: bool | None
+    operating: bool | None
+    dc_switch_off: bool | None
+    admin_state: int | None
+    admin_state_str: str | None
+    led_status: int | None
+    last_report_date: int | None
+    installed_date: int | None
+    part_number: str | None
+    firmware_version: str | None
+    bmu_firmware_version: str | None
+    revision: int | None
+    comm_level_sub_ghz: int | None
+    comm_level_2_4_ghz: int | None
+    # from /ivp/ensemble/power (None when that endpoint has no entry for this battery)
+    power_soc_percent: float | None = None
+    real_power_w: float | None = None
+    apparent_power_va: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EnchargeAggregate:
+    """IQ battery totals from `/ivp/ensemble/secctrl`."""
+
+    soc_percent: float | None
+    available_energy_wh: float | None
+    backup_reserve_wh: float | None
+    max_available_capacity_wh: float | None
+    reserve_soc_percent: float | None  # adjusted backup SoC
+    configured_reserve_soc_percent: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Enpower:
+    serial_number: str
+    part_number: str | None
+    grid_mode: str | None
+    admin_state: int | None
+    admin_state_str: str | None
+    comm_level_2_4_ghz: int | None
+    comm_level_sub_ghz: int | None
+    communicating: bool | None
+    firmware_loaded_date: int | None
+    firmware_version: str | None
+    installed_date: int | None
+    last_report_date: int | None
+    mains_admin_state: str | None
+    mains_oper_state: str | None
+    operating: bool | None
+    temperature: float | None
+    temperature_unit: str | None
+    zigbee_dongle_fw_version: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AcbUnit:
+    serial_num: str
+    part_num: str | None
+    sleep_enabled: bool | None
+    charge_status: str | None
+    device_status: tuple[str, ...]
+    soc_percent: float | None
+    max_cell_temp_c: float | None
+    communicating: bool | None
+    operating: bool | None
+    producing: bool | None
+    sleep_min_soc: float | None
+    sleep_max_soc: float | None
+    last_report_date: int | None
+    last_report_watts: float | None
+    max_report_watts: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class AcBatteries:
+    """AC batteries: aggregate from production.json `storage`, units from inventory.json."""
+
+    power_w: float | None
+    charge_wh: float | None
+    soc_percent: float | None
+    state: str | None  # "charging" / "discharging" / "idle" / "full"
+    batteries: int | None
+    units: Mapping[str, AcbUnit] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class BatteryAggregate:
+    """IQ + AC batteries combined (secctrl `agg_soc`, `Max_energy`, `ENC_agg_avail_energy` + `ACB_agg_energy`)."""
+
+    soc_percent: float | None
+    available_energy_wh: float | None
+    max_available_capacity_wh: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class DryContact:
+    """A relay: state from `/ivp/ensemble/dry_contacts`, settings from `/ivp/ss/dry_contact_settings`."""
+
+    id: str
+    status: str | None  # "open" / "closed"
+    type: str | None = None
+    load_name: str | None = None
+    mode: str | None = None
+    grid_action: str | None = None
+    micro_grid_action: str | None = None
+    generator_action: str | None = None
+    soc_low: float | None = None
+    soc_high: float | None = None
+    override: bool | None = None
+    manual_override: bool | None = None
+    priority: float | None = None
+    black_start: float | None = None
+    essential_start_time: float | None = None
+    essential_end_time: float | None = None
+    pv_serial_nb: tuple[str, ...] = ()
+    # the settings document exactly as the device sent it (API key names), for read-modify-write
+    settings_raw: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StorageSettings:
+    mode: str | None  # a StorageMode value ("savings-mode" is reported as "economy")
+    operation_mode_sub_type: str | None
+    reserve_soc_percent: float | None
+    very_low_soc_percent: float | None
+    charge_from_grid: bool | None
+    date: str | None
+    opt_schedules: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class Collar:
+    serial_number: str
+    part_number: str | None
+    admin_state: int | None
+    admin_state_str: str | None
+    firmware_loaded_date: int | None
+    firmware_version: str | None
+    installed_date: int | None
+    last_report_date: int | None
+    communicating: bool | None
+    mid_state: str | None
+    grid_state: str | None
+    temperature: float | None
+    temperature_unit: str | None
+    control_error: int | None
+    collar_state: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class C6Combiner:
+    serial_number: str
+    part_number: str | None
+    admin_state: int | None
+    admin_state_str: str | None
+    firmware_loaded_date: int | None
+    firmware_version: str | None
+    installed_date: int | None
+    last_report_date: int | None
+    communicating: bool | None
+    dmir_version: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratorState:
+    """`/ivp/ensemble/generator`."""
+
+    admin_state: str | None
+    oper_state: str | None
+    admin_mode: int | None
+    schedule: int | None
+    start_soc: float | None
+    stop_soc: float | None
+    exc_on: int | None
+    present: bool | None
+    type: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Generator:
+    state: GeneratorState | None
+    config: Mapping[str, Any] | None  # `/ivp/ss/gen_config` document
+    schedule: Mapping[str, Any] | None  # `/ivp/ss/gen_schedule` document
+    mode: Mapping[str, Any] | None  # `/ivp/ss/gen_mode` document (`gen_cmd`)
+
+
+@dataclass(frozen=True, slots=True)
+class LivePhasePower:
+    power_w: float | None
+    apparent_power_va: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveMeter:
+    power_w: float | None
+    apparent_power_va: float | None
+    phases: Mapping[str, LivePhasePower] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveData:
+    """`/ivp/livedata/status`: power flows at about one second resolution (signs as the device gives them)."""
+
+    last_update: int | None
+    stream_enabled: bool | None
+    pv: LiveMeter | None
+    storage: LiveMeter | None
+    grid: LiveMeter | None
+    load: LiveMeter | None
+    generator: LiveMeter | None
+    soc_percent: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointStatus:
+    """How fresh one endpoint's part of the snapshot is."""
+
+    path: str
+    fetched_at: float | None  # epoch seconds of the last good answer
+    age_s: float | None
+    stale: bool  # the last attempt failed; the data is the last good one
+    error: str | None = None  # the last failure, as text (never a secret)
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayData:
+    """One update's immutable snapshot."""
+
+    info: DeviceInfo
+    features: Features
+    phase_count: int
+    phase_mode: str | None
+    production: EnergyReading | None
+    consumption_total: EnergyReading | None
+    consumption_net: EnergyReading | None
+    meters: Mapping[str, MeterReading]  # keyed by measurement type
+    inverters: Mapping[str, Inverter]  # keyed by serial
+    encharge: Mapping[str, EnchargeBattery] | None
+    encharge_aggregate: EnchargeAggregate | None
+    enpower: Enpower | None
+    acb: AcBatteries | None
+    battery_aggregate: BatteryAggregate | None
+    dry_contacts: Mapping[str, DryContact] | None
+    storage_settings: StorageSettings | None
+    collar: Collar | None
+    c6cc: C6Combiner | None
+    generator: Generator | None
+    tariff_raw: Mapping[str, Any] | None = None  # the whole tariff document, for read-modify-write
+    live: LiveData | None = None
+    updated_at: float | None = None  # epoch seconds
+    endpoints: Mapping[str, EndpointStatus] = field(default_factory=dict)
+    raw: Mapping[str, Any] = field(default_factory=dict)  # path -> decoded body (diagnostics)

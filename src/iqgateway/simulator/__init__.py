@@ -1,0 +1,1 @@
+"""The Envoy simulator: a faithful device (and Enphase cloud) over real HTTP(S)."""
