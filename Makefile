@@ -8,19 +8,21 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_LIB := $(PY) -m pytest -p no:homeassistant
 PYTEST_HA := $(PY) -m pytest
+# The web UI of Home Assistant 2025.4.4 (its `frontend` integration pins this); `make run` and the e2e test need it.
+HA_FRONTEND := home-assistant-frontend==20250411.0
 
-.PHONY: help venv test lint typecheck test-lib test-ha run bench acceptance clean
+.PHONY: help venv test lint typecheck test-lib test-cli test-ha test-e2e run bench acceptance clean
 
 help:
 	@echo "make run    Home Assistant with the integration against a simulated Envoy (http://localhost:8123)"
 	@echo "make test   ruff, mypy --strict and the whole test suite"
 	@echo "make bench  device-load benchmark: iqgateway vs pyenphase against the simulator"
 
-$(STAMP): pyproject.toml requirements-ha.txt
+$(STAMP): pyproject.toml requirements-ha.txt Makefile
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found: install it or set PYTHON313=/path/to/python3.13"; exit 1; }
 	@test -x $(PY) || $(PYTHON313) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements-ha.txt -e '.[dev]'
+	$(PY) -m pip install -q -r requirements-ha.txt $(HA_FRONTEND) -e '.[dev]'
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -28,8 +30,10 @@ venv: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests custom_components bench scripts
 
+# scripts/ is checked on its own: its modules import each other as top-level modules (run.py is a script).
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
+	MYPYPATH=scripts $(VENV)/bin/mypy scripts
 
 # pytest exits 5 when it collected nothing: an empty selection must not pass silently.
 define run_pytest
@@ -39,20 +43,36 @@ endef
 test-lib: $(STAMP)
 	@$(call run_pytest,$(PYTEST_LIB) -q --cov --cov-report=,tests/lib tests/simulator)
 
+test-cli: $(STAMP)
+	@$(call run_pytest,$(PYTEST_LIB) -q --cov --cov-append --cov-report=,tests/cli)
+
 test-ha: $(STAMP)
 	@$(call run_pytest,$(PYTEST_HA) -q --cov --cov-append --cov-report=term:skip-covered,tests/ha)
 
-test: lint typecheck test-lib test-ha
+# The `make run` stack for real (simulator + Home Assistant + headless Chromium), on free ports.
+test-e2e: $(STAMP)
+	@$(call run_pytest,$(PYTEST_LIB) -q,tests/e2e)
 
+test: lint typecheck test-lib test-cli test-ha test-e2e
+
+# PROFILE=name, REPLAY=capture-dir, or ENVOY_HOST=ip with ENVOY_TOKEN / ENVOY_USERNAME+ENVOY_PASSWORD;
+# HA_PORT (8123), SIM_PORT (8443). State lives in .run/ (delete it to start over).
 run: $(STAMP)
 	$(PY) scripts/run.py
 
-bench: $(STAMP)
-	$(PY) bench/run.py
+# The benchmark has its own venv (pyenphase is never installed in the project's); never part of `make test`.
+bench:
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found: install it or set PYTHON313=/path/to/python3.13"; exit 1; }
+	@test -x bench/.venv/bin/python || $(PYTHON313) -m venv bench/.venv
+	@if [ ! -f bench/.venv/.installed ] || [ pyproject.toml -nt bench/.venv/.installed ] \
+		|| [ bench/requirements.txt -nt bench/.venv/.installed ]; then \
+		bench/.venv/bin/python -m pip install -q -e . -r bench/requirements.txt \
+		&& touch bench/.venv/.installed; fi
+	@bench/.venv/bin/python bench/run.py $(BENCH_ARGS)
 
 acceptance: $(STAMP)
 	../shared/acceptance/checks/library-reads-captures
 	../shared/acceptance/checks/simulator-replays-captures
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) .mypy_cache .ruff_cache .coverage .run

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .auth.enlighten import CloudEndpoints
 from .errors import (
     AuthenticationError,
     AuthenticationRequired,
@@ -19,6 +20,7 @@ from .errors import (
     TokenExpired,
     UnsupportedFirmware,
 )
+from .gateway import Gateway
 from .models import (
     AcBatteries,
     AcbUnit,
@@ -46,6 +48,7 @@ from .models import (
     StorageMode,
     StorageSettings,
 )
+from .schedule import Cadence
 
 __all__ = [
     "AcBatteries",
@@ -55,6 +58,8 @@ __all__ = [
     "AuthenticationRequired",
     "BatteryAggregate",
     "C6Combiner",
+    "Cadence",
+    "CloudEndpoints",
     "CloudError",
     "Collar",
     "CommunicationError",
@@ -72,6 +77,7 @@ __all__ = [
     "Feature",
     "FeatureNotAvailable",
     "Features",
+    "Gateway",
     "GatewayData",
     "Generator",
     "GeneratorState",

@@ -1,0 +1,1 @@
+"""Benchmarks: iqgateway side by side with other clients against the same simulated device (`make bench`)."""

@@ -1,0 +1,113 @@
+"""`make bench`: iqgateway and pyenphase side by side against the same simulated devices.
+
+For each device (bench/device.py) one simulator process serves the device; pyenphase, then iqgateway, each run
+a simulated hour of updates at 60 s power freshness and a few updates with the device's latencies
+(bench/measure.py). Prints a table per client and device, the requests per endpoint, the goals, and as its
+last line the medians over all devices:
+
+    ratios: requests=<ours/pyenphase> wall=<ours/pyenphase> cpu=<ours/pyenphase> sessions_per_hour=<ours>
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import logging
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import orjson
+
+from .device import DEVICES, DeviceSpec, start_device
+from .measure import Measurement, measure
+from .ours import OursClient
+from .pyenphase_runner import PyenphaseClient, pyenphase_version
+from .report import DeviceResult, devices_table, endpoint_table, goal_lines, last_line, main_table
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--device", action="append", metavar="NAME",
+                        help="benchmark only these devices (repeatable; default: all)")
+    parser.add_argument("--cycles", type=int, default=60, help="updates in the simulated hour (60)")
+    parser.add_argument("--interval", type=float, default=60.0, help="simulated seconds between updates (60)")
+    parser.add_argument("--timed", type=int, default=5, help="updates with device latencies on (5)")
+    parser.add_argument("--json", type=Path, help="also write every measurement to this JSON file")
+    parser.add_argument("--list", action="store_true", help="list the devices and stop")
+    return parser.parse_args(argv)  # fmt: skip
+
+
+def pick(names: list[str] | None) -> list[DeviceSpec]:
+    if not names:
+        return list(DEVICES)
+    known = {d.name: d for d in DEVICES}
+    missing = [n for n in names if n not in known]
+    if missing:
+        sys.exit(f"bench: unknown device {', '.join(missing)}; known: {', '.join(known)}")
+    return [known[n] for n in names]
+
+
+async def bench_device(spec: DeviceSpec, args: argparse.Namespace) -> DeviceResult:
+    device = await start_device(spec)
+    try:
+        measured: dict[str, Measurement] = {}
+        for client in (PyenphaseClient(device), OursClient(device)):
+            try:
+                measured[client.name] = await measure(
+                    client, device, cycles=args.cycles, interval=args.interval, timed=args.timed
+                )
+            finally:
+                await client.close()
+            if isinstance(client, OursClient):
+                measured[client.name].notes.append(f"clock: {client.clock_injection}")
+        return DeviceResult(spec.name, spec.note, device.firmware, device.latency_source,
+                            measured["iqgateway"], measured["pyenphase"])  # fmt: skip
+    finally:
+        await device.close()
+
+
+async def run(args: argparse.Namespace) -> list[DeviceResult]:
+    results = []
+    for spec in pick(args.device):
+        began = time.monotonic()
+        res = await bench_device(spec, args)
+        results.append(res)
+        problems = [f"{m.client}: {m.errors[0]}" for m in (res.ours, res.theirs) if m.errors]
+        print(f"  {spec.name}: {time.monotonic() - began:.0f} s" + (f"  ({'; '.join(problems)})" if problems else ""),
+              file=sys.stderr, flush=True)
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.list:
+        for spec in DEVICES:
+            print(f"{spec.name}: {spec.note}")
+        return
+    logging.basicConfig(level=logging.CRITICAL)  # the clients' own logs are not the benchmark's output
+    started = time.monotonic()
+    print(f"bench: iqgateway vs pyenphase {pyenphase_version()}, {args.cycles} updates every {args.interval:g} s "
+          f"(simulated), {args.timed} timed updates with device latencies; Python {platform.python_version()}, "
+          f"{os.cpu_count()} CPUs, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC", flush=True)  # fmt: skip
+    results = asyncio.run(run(args))
+    print()
+    print("\n".join(devices_table(results)))
+    print()
+    print("\n".join(main_table(results)))
+    print()
+    print("Requests per hour by endpoint:")
+    print()
+    print("\n".join(endpoint_table(results)))
+    print()
+    if args.json:
+        args.json.write_bytes(orjson.dumps([{
+            "device": r.device, "firmware": r.firmware, "latency_source": r.latency_source,
+            "iqgateway": r.ours.as_dict(), "pyenphase": r.theirs.as_dict(),
+        } for r in results], option=orjson.OPT_INDENT_2))  # fmt: skip
+    print("\n".join(goal_lines(results)))
+    print(f"bench: {len(results)} devices in {time.monotonic() - started:.0f} s")
+    print(last_line(results), flush=True)

@@ -1,0 +1,47 @@
+"""Enphase Envoy (IQ Gateway) integration built on the iqgateway library."""
+
+from __future__ import annotations
+
+from homeassistant.const import CONF_HOST
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+
+from .const import DOMAIN, OPTION_DISABLE_KEEP_ALIVE, PLATFORMS
+from .coordinator import EnvoyConfigEntry, EnvoyCoordinator, known_device_ids, make_gateway, make_session
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> bool:
+    """Connect to the Envoy, read it once and set up the platforms."""
+    keep_alive = not entry.options.get(OPTION_DISABLE_KEEP_ALIVE, False)
+    session = make_session(hass, keep_alive=keep_alive)
+    if not keep_alive:
+        entry.async_on_unload(session.close)
+    gateway = make_gateway(entry.data[CONF_HOST], entry.data, session, keep_alive=keep_alive)
+    coordinator = EnvoyCoordinator(hass, entry, gateway)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = coordinator
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> bool:
+    """Unload the platforms and let go of the device."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        await entry.runtime_data.gateway.close()
+    return unloaded
+
+
+async def _async_options_updated(hass: HomeAssistant, entry: EnvoyConfigEntry) -> None:
+    """Reload when the options changed; a renewed token stored in the data needs no reload."""
+    if dict(entry.options) != dict(entry.runtime_data.options_at_setup):
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: EnvoyConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Allow removing a device only when the Envoy no longer reports it (a replaced inverter or battery)."""
+    current = known_device_ids(entry.runtime_data.data)
+    return not any(domain == DOMAIN and ident in current for domain, ident in device.identifiers)

@@ -1,0 +1,37 @@
+"""Constants of the Enphase Envoy integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Final
+
+from homeassistant.const import Platform
+
+DOMAIN: Final = "enphase_envoy"
+MANUFACTURER: Final = "Enphase"
+
+PLATFORMS: Final = [
+    Platform.SENSOR,
+    Platform.BINARY_SENSOR,
+    Platform.NUMBER,
+    Platform.SELECT,
+    Platform.SWITCH,
+    Platform.BUTTON,
+]
+
+# Config entry data keys beyond HA's host/name/username/password/token.
+CONF_USE_MANUAL_TOKEN: Final = "use_manual_token"
+CONF_SERIAL: Final = "serial"
+
+OPTION_DIAGNOSTICS_INCLUDE_FIXTURES: Final = "diagnostics_include_fixtures"
+OPTION_DISABLE_KEEP_ALIVE: Final = "disable_keep_alive"
+
+INSTALLER_USERNAME: Final = "installer"
+TOKEN_FIRMWARE_MAJOR: Final = 7  # firmware from 7.0 on authenticates with a JWT
+
+SCAN_INTERVAL: Final = timedelta(seconds=60)
+# Ask for a new cloud token (or warn about a pasted one) this long before the old one expires.
+TOKEN_RENEW_BEFORE: Final = timedelta(days=30)
+
+ISSUE_MANUAL_TOKEN_EXPIRING: Final = "manual_token_expiring"
+ISSUE_TOKEN_REFRESH_FAILED: Final = "token_refresh_failed"

@@ -1,0 +1,229 @@
+"""Answers -> GatewayData: parse the last good answer of every path an update reads.
+
+Only the production source is required: when it is missing or unusable, assemble raises a typed
+error naming it. Every other part that cannot be parsed becomes None (or an empty mapping).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+
+from .answer import Answer
+from .endpoints import (
+    acb,
+    collar,
+    dry_contacts,
+    ensemble,
+    generator,
+    inverters,
+    livedata,
+    meters,
+    production,
+    tariff,
+)
+from .endpoints.values import answer_json, load_json, mapping
+from .errors import AuthenticationRequired, HttpStatusError, InvalidResponse, IQGatewayError
+from .models import (
+    DeviceInfo,
+    EndpointStatus,
+    EnergyReading,
+    Features,
+    GatewayData,
+    Inverter,
+    MeterReading,
+)
+
+
+def _production_doc_ok(doc: object) -> bool:
+    parsed = production.parse_production_doc(doc)
+    if parsed is None or not parsed.sound:
+        return False
+    if production.production_from_doc(parsed, 1) is not None:
+        return True
+    readings = (production.segment_reading(parsed.total_consumption, 1),
+                production.segment_reading(parsed.net_consumption, 1))
+    return any(r is not None for r in readings) or parsed.has_active_storage
+
+
+def _v1_inverters_ok(doc: object) -> bool:
+    # An empty list is what the device says during a reporting gap at night: keep the previous answer.
+    return bool(doc) and inverters.parse_v1_inverters(doc) is not None
+
+
+# What makes a decoded document usable, per path. Paths not listed only need to be JSON.
+_USABLE: Mapping[str, Callable[[object], bool]] = MappingProxyType({
+    production.PRODUCTION_DETAILS: _production_doc_ok,
+    production.PRODUCTION_HTML_ERA: _production_doc_ok,
+    production.PRODUCTION_V1: lambda doc: production.v1_sound(production.parse_v1_production(doc)),
+    inverters.V1_INVERTERS: _v1_inverters_ok,
+    inverters.DEVICE_DATA: lambda doc: inverters.parse_device_data(doc) is not None,
+    meters.METERS: lambda doc: meters.parse_meters(doc) is not None,
+    meters.METER_READINGS: lambda doc: bool(meters.readings_by_eid(doc)),
+    ensemble.INVENTORY: lambda doc: ensemble.inventory_devices(doc) is not None,
+    ensemble.SECCTRL: lambda doc: ensemble.parse_secctrl(doc) is not None,
+    ensemble.POWER: lambda doc: ensemble.parse_power_doc(doc) is not None,
+    dry_contacts.DRY_CONTACTS: lambda doc: dry_contacts.relays_by_id(doc) is not None,
+    dry_contacts.DRY_CONTACT_SETTINGS: lambda doc: dry_contacts.relays_by_id(doc) is not None,
+    tariff.TARIFF: lambda doc: tariff.parse_tariff_doc(doc) is not None,
+    acb.INVENTORY_JSON: lambda doc: acb.acb_inventory(doc) is not None,
+    generator.GENERATOR: lambda doc: mapping(doc) is not None,
+    generator.GEN_CONFIG: lambda doc: mapping(doc) is not None,
+    generator.GEN_SCHEDULE: lambda doc: mapping(doc) is not None,
+    generator.GEN_MODE: lambda doc: mapping(doc) is not None,
+    livedata.LIVEDATA: lambda doc: livedata.parse_livedata(doc) is not None,
+})
+
+
+def check_answer(path: str, answer: Answer, *, host: str) -> IQGatewayError | None:
+    """None if the answer is usable for `path`; else the typed error explaining why not."""
+    if answer.error is not None:
+        return answer.error
+    if answer.status in (401, 403):
+        return AuthenticationRequired(f"the device refused the request (HTTP {answer.status})",
+                                      host=host, endpoint=path)
+    if not 200 <= answer.status < 300:
+        return HttpStatusError(f"unexpected HTTP status {answer.status}", status=answer.status,
+                               host=host, endpoint=path)
+    try:
+        doc = load_json(answer.body)
+    except ValueError as err:
+        what = "an empty body" if not answer.body.strip() else f"a body that is not JSON ({_short(err)})"
+        return InvalidResponse(f"answered {what}", host=host, endpoint=path)
+    usable = _USABLE.get(path)
+    if usable is not None and not usable(doc):
+        return InvalidResponse("answered JSON that is not the expected document (drifted keys, wrong types "
+                               "or no data)", host=host, endpoint=path)
+    return None
+
+
+def _short(err: ValueError) -> str:
+    text = str(err)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class _Docs:
+    """Decoded answers of the paths this update reads (others are ignored)."""
+
+    def __init__(self, features: Features, answers: Mapping[str, Answer]) -> None:
+        self._answers = answers
+        self._wanted = set(features.endpoints)
+        if features.production_source:
+            self._wanted.add(features.production_source)
+        self.decoded: dict[str, object] = {}
+        for path in self._wanted:
+            doc = answer_json(answers.get(path))
+            if doc is not None:
+                self.decoded[path] = doc
+
+    def get(self, path: str) -> object | None:
+        return self.decoded.get(path)
+
+
+def assemble(info: DeviceInfo, features: Features, answers: Mapping[str, Answer], *, host: str,
+             statuses: Mapping[str, EndpointStatus] | None = None, now: float | None = None) -> GatewayData:
+    """One immutable snapshot from the last good answer of each path in `features.endpoints`."""
+    docs = _Docs(features, answers)
+
+    ct_list = meters.parse_meters(docs.get(meters.METERS))
+    if ct_list is None:
+        ct_list = features.ct_meters
+    phase_count, phase_mode = (meters.phase_layout(ct_list) if meters.enabled_meters(ct_list)
+                               else (features.phase_count, features.phase_mode))
+
+    prod_doc_path = next((p for p in production.PRODUCTION_DOCS if p in docs.decoded), None)
+    prod_doc = production.parse_production_doc(docs.get(prod_doc_path)) if prod_doc_path else None
+    production_reading = _production(features, answers, docs, phase_count, host)
+
+    consumption_total = consumption_net = None
+    if prod_doc is not None:
+        consumption_total = production.segment_reading(prod_doc.total_consumption, phase_count)
+        consumption_net = production.segment_reading(prod_doc.net_consumption, phase_count)
+
+    readings = meters.readings_by_eid(docs.get(meters.METER_READINGS))
+    meter_readings: Mapping[str, MeterReading] = (
+        meters.join_readings(ct_list, readings) if readings is not None else {})
+
+    inverter_map = _inverters(features, docs)
+
+    groups = ensemble.inventory_devices(docs.get(ensemble.INVENTORY))
+    power = ensemble.power_by_serial(docs.get(ensemble.POWER))
+    secctrl = ensemble.parse_secctrl(docs.get(ensemble.SECCTRL))
+    encharge = ensemble.parse_encharge(groups, power)
+
+    acb_units = acb.acb_inventory(docs.get(acb.INVENTORY_JSON))
+    acb_reports = inverters.v1_acb_entries(docs.get(inverters.V1_INVERTERS))
+    ac_batteries = acb.parse_acb(prod_doc, acb_units, acb_reports)
+
+    tariff_doc = tariff.parse_tariff_doc(docs.get(tariff.TARIFF))
+
+    relays = None
+    if dry_contacts.DRY_CONTACTS in docs.decoded:
+        relays = dry_contacts.parse_dry_contacts(docs.get(dry_contacts.DRY_CONTACTS),
+                                                 docs.get(dry_contacts.DRY_CONTACT_SETTINGS))
+
+    gen = generator.parse_generator(docs.get(generator.GENERATOR), docs.get(generator.GEN_CONFIG),
+                                    docs.get(generator.GEN_SCHEDULE), docs.get(generator.GEN_MODE))
+
+    return GatewayData(
+        info=info,
+        features=features,
+        phase_count=phase_count,
+        phase_mode=phase_mode,
+        production=production_reading,
+        consumption_total=consumption_total,
+        consumption_net=consumption_net,
+        meters=meter_readings,
+        inverters=inverter_map,
+        encharge=encharge,
+        encharge_aggregate=ensemble.encharge_aggregate(secctrl),
+        enpower=ensemble.parse_enpower(groups),
+        acb=ac_batteries,
+        battery_aggregate=(ensemble.battery_aggregate(secctrl)
+                           if ac_batteries is not None and encharge is not None else None),
+        dry_contacts=relays,
+        storage_settings=tariff.parse_storage_settings(tariff_doc),
+        collar=collar.parse_collar(groups),
+        c6cc=collar.parse_c6cc(groups),
+        generator=gen,
+        tariff_raw=tariff_doc,
+        idle_production_ct=(production.idle_ct_reading(prod_doc)
+                            if features.production_source in production.PRODUCTION_DOCS else None),
+        live=livedata.parse_livedata(docs.get(livedata.LIVEDATA)),
+        updated_at=time.time() if now is None else now,
+        endpoints=dict(statuses or {}),
+        raw=dict(docs.decoded),
+    )
+
+
+def _production(features: Features, answers: Mapping[str, Answer], docs: _Docs, phase_count: int,
+                host: str) -> EnergyReading:
+    source = features.production_source
+    if source is None:
+        raise InvalidResponse("the probe found no production source", host=host,
+                              endpoint=production.PRODUCTION_DETAILS)
+    answer = answers.get(source)
+    if answer is None:
+        raise InvalidResponse("no answer from the production source", host=host, endpoint=source)
+    problem = check_answer(source, answer, host=host)
+    if problem is not None:
+        raise problem
+    doc = docs.get(source)
+    if source == production.PRODUCTION_V1:
+        reading = production.parse_v1_production(doc)
+    else:
+        parsed = production.parse_production_doc(doc)
+        reading = None if parsed is None else production.production_from_doc(parsed, phase_count)
+    if reading is None:
+        raise InvalidResponse("the production source holds no production readings", host=host, endpoint=source)
+    return reading
+
+
+def _inverters(features: Features, docs: _Docs) -> Mapping[str, Inverter]:
+    """From the probed inverter source only: another source answers at other moments, with other values."""
+    if features.inverter_source == inverters.DEVICE_DATA:
+        return inverters.parse_device_data(docs.get(inverters.DEVICE_DATA)) or {}
+    if features.inverter_source == inverters.V1_INVERTERS:
+        return inverters.parse_v1_inverters(docs.get(inverters.V1_INVERTERS)) or {}
+    return {}

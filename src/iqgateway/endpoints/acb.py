@@ -1,0 +1,64 @@
+"""AC Batteries: aggregate from the production document's `storage[]`, units from
+`/inventory.json?deleted=1` (type ACB) with their last report from the v1 inverter list."""
+
+from __future__ import annotations
+
+from ..models import AcBatteries, AcbUnit
+from .production import ProductionDoc
+from .values import JsonDict, bool_at, dicts, int_like, mapping, num_at, str_at, strings
+
+INVENTORY_JSON = "/inventory.json?deleted=1"
+ACB_TYPE = "ACB"
+
+
+def acb_inventory(doc: object) -> list[JsonDict] | None:
+    """ACB devices of `/inventory.json`; None if the document is not that inventory."""
+    if not isinstance(doc, list):
+        return None
+    groups = dicts(doc)
+    if doc and not any(str_at(g, "type") for g in groups):
+        return None
+    units: list[JsonDict] = []
+    for group in groups:
+        if str_at(group, "type") == ACB_TYPE:
+            units.extend(d for d in dicts(group.get("devices")) if str_at(d, "serial_num"))
+    return units
+
+
+def _unit(device: JsonDict, report: JsonDict | None) -> AcbUnit:
+    serial = str_at(device, "serial_num") or ""
+    return AcbUnit(
+        serial_num=serial,
+        part_num=str_at(device, "part_num"),
+        sleep_enabled=bool_at(device, "sleep_enabled"),
+        charge_status=str_at(device, "charge_status"),
+        device_status=strings(device.get("device_status")),
+        soc_percent=num_at(device, "percentFull"),
+        max_cell_temp_c=num_at(device, "maxCellTemp"),
+        communicating=bool_at(device, "communicating"),
+        operating=bool_at(device, "operating"),
+        producing=bool_at(device, "producing"),
+        sleep_min_soc=num_at(device, "sleep_min_soc"),
+        sleep_max_soc=num_at(device, "sleep_max_soc"),
+        last_report_date=int_like(device.get("last_rpt_date")),
+        last_report_watts=num_at(report, "lastReportWatts"),
+        max_report_watts=num_at(report, "maxReportWatts"),
+    )
+
+
+def parse_acb(doc: ProductionDoc | None, inventory: list[JsonDict] | None,
+              reports: dict[str, JsonDict]) -> AcBatteries | None:
+    """None unless the production document reports active AC batteries."""
+    if doc is None or not doc.has_active_storage or doc.storage is None:
+        return None
+    entry = mapping(doc.storage.entry) or {}
+    units = {unit.serial_num: unit for unit in (_unit(d, reports.get(str_at(d, "serial_num") or ""))
+                                                for d in inventory or [])}
+    return AcBatteries(
+        power_w=num_at(entry, "wNow"),
+        charge_wh=num_at(entry, "whNow"),
+        soc_percent=num_at(entry, "percentFull"),
+        state=str_at(entry, "state"),
+        batteries=doc.storage.active_count,
+        units=units,
+    )

@@ -1,0 +1,98 @@
+"""Microinverters: `/ivp/pdm/device_data` (detailed) or `/api/v1/production/inverters` (summary)."""
+
+from __future__ import annotations
+
+from ..models import Inverter
+from .values import JsonDict, dict_at, dicts, int_at, int_like, mapping, num_at, scaled, str_at
+
+DEVICE_DATA = "/ivp/pdm/device_data"
+V1_INVERTERS = "/api/v1/production/inverters"
+
+ACB_DEV_TYPE = 11  # an AC battery in the v1 inverter list, not a PV inverter
+JOULES_PER_WH = 3600.0
+
+
+def parse_v1_inverters(doc: object) -> dict[str, Inverter] | None:
+    """PV inverters of the v1 list keyed by serial (AC batteries left out); None if not a list."""
+    if not isinstance(doc, list):
+        return None
+    inverters: dict[str, Inverter] = {}
+    for entry in dicts(doc):
+        serial = str_at(entry, "serialNumber")
+        if not serial or int_at(entry, "devType") == ACB_DEV_TYPE:
+            continue
+        inverters[serial] = Inverter(
+            serial=serial,
+            last_report_watts=num_at(entry, "lastReportWatts"),
+            max_report_watts=num_at(entry, "maxReportWatts"),
+            last_report_date=int_like(entry.get("lastReportDate")),
+        )
+    if doc and not inverters and not any(int_at(e, "devType") == ACB_DEV_TYPE for e in dicts(doc)):
+        return None
+    return inverters
+
+
+def v1_acb_entries(doc: object) -> dict[str, JsonDict]:
+    """The AC battery entries (devType 11) of the v1 inverter list, keyed by serial."""
+    found: dict[str, JsonDict] = {}
+    for entry in dicts(doc):
+        serial = str_at(entry, "serialNumber")
+        if serial and int_at(entry, "devType") == ACB_DEV_TYPE:
+            found[serial] = entry
+    return found
+
+
+def device_data_overflow(doc: object) -> bool:
+    """The detailed list says it holds fewer devices than the system has (count at or over its limit)."""
+    root = mapping(doc)
+    count, limit = int_at(root, "deviceCount"), int_at(root, "deviceDataLimit")
+    return count is not None and limit is not None and count >= limit
+
+
+def device_data_complete(doc: object) -> bool:
+    """The detailed list holds every device (its count is below the list's limit) and at least one PCU."""
+    root = mapping(doc)
+    if root is None or device_data_overflow(root):
+        return False
+    return bool(parse_device_data(root))
+
+
+def parse_device_data(doc: object) -> dict[str, Inverter] | None:
+    """PV inverters (devName `pcu`) of `/ivp/pdm/device_data`, keyed by serial; None if not that document."""
+    root = mapping(doc)
+    if root is None:
+        return None
+    inverters: dict[str, Inverter] = {}
+    for value in root.values():
+        device = mapping(value)
+        if device is None or str_at(device, "devName") != "pcu":
+            continue
+        serial = str_at(device, "sn")
+        channels = dicts(device.get("channels"))
+        if not serial or not channels:
+            continue
+        inverters[serial] = _pcu(serial, channels[0])
+    return inverters or None
+
+
+def _pcu(serial: str, channel: JsonDict) -> Inverter:
+    watts = dict_at(channel, "watts")
+    energy = dict_at(channel, "wattHours")
+    last = dict_at(channel, "lastReading")
+    lifetime = dict_at(channel, "lifetime")
+    return Inverter(
+        serial=serial,
+        last_report_watts=num_at(watts, "now"),
+        max_report_watts=num_at(watts, "max"),
+        last_report_date=None if last is None else int_like(last.get("endDate")),
+        dc_voltage_v=None if last is None else scaled(last.get("dcVoltageINmV"), 1000),
+        dc_current_a=None if last is None else scaled(last.get("dcCurrentINmA"), 1000),
+        ac_voltage_v=None if last is None else scaled(last.get("acVoltageINmV"), 1000),
+        ac_current_a=None if last is None else scaled(last.get("acCurrentInmA"), 1000),
+        ac_frequency_hz=None if last is None else scaled(last.get("acFrequencyINmHz"), 1000),
+        temperature_c=num_at(last, "channelTemp"),
+        lifetime_energy_wh=None if lifetime is None else scaled(lifetime.get("joulesProduced"), JOULES_PER_WH),
+        energy_today_wh=num_at(energy, "today"),
+        energy_produced_mwh=None if last is None else scaled(last.get("joulesProduced"), 3.6),
+        last_report_duration_s=int_at(last, "duration"),
+    )

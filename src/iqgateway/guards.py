@@ -1,0 +1,177 @@
+"""Glitch guards for energy counters: totals never step back because of a device glitch.
+
+Real devices sometimes report a daily or lifetime counter 2^32 Wh too high, or 0, for a single poll,
+and old metered-without-CT firmware resets lifetime production to 0 at about 1.2 MWh. The guard holds
+the last good value through a glitch and accepts what is genuine:
+- lifetime counters: a drop is held until the lower values persist (rising from there) for
+  `persist_polls` polls in a row — then it is a real reset and is accepted;
+- "today" counters: a drop is accepted as the daily reset once per local day, on the first poll of a
+  new day or within `reset_window_s` after local midnight (the device resets up to ~15 min late);
+  a drop at any other time is held like a lifetime drop;
+- 7-day counters roll, so they may drop; only a fall to 0 is held (until it persists);
+- any counter jumping up by more than 2^31 Wh in one poll is a spike and is held until it persists
+  for `spike_persist_polls` polls.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from .models import EnergyReading, GatewayData, Inverter, MeterReading
+
+_LOGGER = logging.getLogger(__name__)
+
+SPIKE_WH = 2**31  # half of the 2^32 glitch: no real system produces this much between two polls
+
+
+class CounterKind(enum.Enum):
+    LIFETIME = "lifetime"
+    TODAY = "today"
+    WINDOW = "window"  # rolling (last seven days)
+
+
+@dataclass(slots=True)
+class _Track:
+    last: float
+    day: date
+    reset_day: date | None = None
+    pending: list[float] = field(default_factory=list)
+
+
+_ENERGY_KINDS: tuple[tuple[str, CounterKind], ...] = (
+    ("wh_today", CounterKind.TODAY),
+    ("wh_last_seven_days", CounterKind.WINDOW),
+    ("wh_lifetime", CounterKind.LIFETIME),
+)
+_METER_KINDS: tuple[tuple[str, CounterKind], ...] = (
+    ("energy_delivered_wh", CounterKind.LIFETIME),
+    ("energy_received_wh", CounterKind.LIFETIME),
+)
+_INVERTER_KINDS: tuple[tuple[str, CounterKind], ...] = (
+    ("lifetime_energy_wh", CounterKind.LIFETIME),
+    ("energy_today_wh", CounterKind.TODAY),
+)
+
+
+class EnergyGuard:
+    """Stateful filter over successive snapshots of one gateway (one instance per Gateway)."""
+
+    def __init__(self, *, persist_polls: int = 3, spike_persist_polls: int = 20,
+                 reset_window_s: float = 3600.0, tz: tzinfo | None = None) -> None:
+        self._persist = max(1, persist_polls)
+        self._spike_persist = max(1, spike_persist_polls)
+        self._window = reset_window_s
+        self._tz = tz
+        self._tracks: dict[str, _Track] = {}
+
+    def apply(self, data: GatewayData) -> GatewayData:
+        """`data` with glitched counters replaced by their last good values."""
+        stamp = data.updated_at if data.updated_at is not None else time.time()
+        moment = datetime.fromtimestamp(stamp, self._tz)
+        return dataclasses.replace(
+            data,
+            production=self._energy("production", data.production, moment),
+            consumption_total=self._energy("consumption_total", data.consumption_total, moment),
+            consumption_net=self._energy("consumption_net", data.consumption_net, moment),
+            meters={kind: self._meter(f"meters.{kind}", reading, moment) for kind, reading in data.meters.items()},
+            inverters={serial: self._inverter(serial, inverter, moment)
+                       for serial, inverter in data.inverters.items()},
+        )
+
+    # ------------------------------------------------------------------ per model
+
+    def _energy(self, key: str, reading: EnergyReading | None, moment: datetime) -> EnergyReading | None:
+        if reading is None:
+            return None
+        changes = self._fields(key, reading, _ENERGY_KINDS, moment)
+        if reading.phases:
+            changes["phases"] = {name: self._energy(f"{key}.{name}", phase, moment)
+                                 for name, phase in reading.phases.items()}
+        return dataclasses.replace(reading, **changes) if changes else reading
+
+    def _meter(self, key: str, reading: MeterReading, moment: datetime) -> MeterReading:
+        changes = self._fields(key, reading, _METER_KINDS, moment)
+        if reading.phases:
+            changes["phases"] = {name: self._meter(f"{key}.{name}", phase, moment)
+                                 for name, phase in reading.phases.items()}
+        return dataclasses.replace(reading, **changes) if changes else reading
+
+    def _inverter(self, serial: str, inverter: Inverter, moment: datetime) -> Inverter:
+        changes = self._fields(f"inverters.{serial}", inverter, _INVERTER_KINDS, moment)
+        return dataclasses.replace(inverter, **changes) if changes else inverter
+
+    def _fields(self, key: str, model: object, kinds: tuple[tuple[str, CounterKind], ...],
+                moment: datetime) -> dict[str, Any]:
+        changes: dict[str, Any] = {}
+        for name, kind in kinds:
+            value = getattr(model, name)
+            if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            kept = self.judge(f"{key}.{name}", kind, value, moment)
+            if kept != value:
+                changes[name] = kept
+        return changes
+
+    # ------------------------------------------------------------------ one counter
+
+    def judge(self, key: str, kind: CounterKind, value: float, moment: datetime) -> float:
+        """The value to report for one counter reading (the new one, or the last good one)."""
+        today = moment.date()
+        track = self._tracks.get(key)
+        if track is None:
+            self._tracks[key] = _Track(last=value, day=today)
+            return value
+        last = track.last
+        if value - last > SPIKE_WH:
+            return self._hold(key, track, value, needed=self._spike_persist, why="2^32 spike", today=today)
+        if kind is CounterKind.LIFETIME and value < last:
+            return self._hold(key, track, value, needed=self._persist, why="step back", today=today)
+        if kind is CounterKind.WINDOW and value == 0 < last:
+            return self._hold(key, track, value, needed=self._persist, why="zero", today=today)
+        if kind is CounterKind.TODAY and value < last:
+            if self._daily_reset(track, moment):
+                track.reset_day = today
+                return self._accept(track, value, today)
+            return self._hold(key, track, value, needed=self._persist, why="zero" if value == 0 else "step back",
+                              today=today)
+        return self._accept(track, value, today)
+
+    def _daily_reset(self, track: _Track, moment: datetime) -> bool:
+        today = moment.date()
+        if track.reset_day == today:
+            return False
+        if track.day != today:
+            return True
+        midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+        return (moment - midnight).total_seconds() <= self._window
+
+    def _hold(self, key: str, track: _Track, value: float, *, needed: int, why: str, today: date) -> float:
+        pending = track.pending
+        if pending and pending[-1] <= value and value - pending[-1] <= SPIKE_WH:
+            pending.append(value)
+        else:
+            pending[:] = [value]
+        if len(pending) >= needed:
+            _LOGGER.info("%s: accepting %s after %d polls (was %s): the device reset this counter",
+                         key, value, len(pending), track.last)
+            return self._accept(track, value, today)
+        _LOGGER.info("%s: holding %s instead of %s (%s)", key, track.last, value, why)
+        return track.last
+
+    @staticmethod
+    def _accept(track: _Track, value: float, today: date) -> float:
+        track.last = value
+        track.day = today
+        track.pending.clear()
+        return value
+
+    def snapshot_keys(self) -> Mapping[str, float]:
+        """The last good value of every tracked counter (diagnostics)."""
+        return {key: track.last for key, track in self._tracks.items()}

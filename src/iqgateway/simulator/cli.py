@@ -1,0 +1,164 @@
+"""`iqgateway simulate`: run the Envoy simulator from the command line.
+
+    iqgateway simulate --replay CAPTURE_DIR [--host 127.0.0.1] [--port 0] [--fault KIND[xN][=VALUE][:PATH]] ...
+    iqgateway simulate --profile NAME [--inverters N] [--batteries N] [--speed X] [--cloud] [--advertise]
+
+Prints the device URL on one line (`Envoy simulator (serial X, firmware Y) serving https://127.0.0.1:PORT`),
+then a freshly minted token for firmware >= 7, and the cloud URL and demo account when `--cloud` is on.
+Stops cleanly on Ctrl-C or SIGTERM. The admin API lives under `/__simulator__/` on the same port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from .source import DeviceSource
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `simulate` command to the `iqgateway` command line."""
+    app.command("simulate", help="Serve a simulated Envoy (a replayed capture or a synthetic profile).")(simulate)
+
+
+def simulate(  # noqa: PLR0917 - one parameter per command-line option
+    replay: Annotated[
+        Path | None, typer.Option("--replay", help="Capture folder to serve byte for byte.", show_default=False)
+    ] = None,
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="Synthetic profile name.", show_default=False)
+    ] = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on (0 = a free port).")] = 0,
+    scheme: Annotated[str, typer.Option("--scheme", help="auto (https for firmware >= 7), http or https.")] = "auto",
+    auth: Annotated[str, typer.Option("--auth", help="auto (as the firmware wants) or none.")] = "auto",
+    latency: Annotated[bool, typer.Option("--latency", help="Answer as slowly as the real device did.")] = False,
+    speed: Annotated[float, typer.Option("--speed", help="Simulated seconds per real second (profiles).")] = 1.0,
+    inverters: Annotated[
+        int | None, typer.Option("--inverters", help="Number of microinverters (profiles).", show_default=False)
+    ] = None,
+    batteries: Annotated[
+        int | None, typer.Option("--batteries", help="Number of batteries (profiles).", show_default=False)
+    ] = None,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fault",
+            help="Fault to show, repeatable: KIND, KINDxN, KIND=VALUE, KIND:PATH or combined"
+            " (hang=30:/ivp/meters, 503x3, boot=20).",
+        ),
+    ] = None,
+    cloud: Annotated[bool, typer.Option("--cloud/--no-cloud", help="Also serve a simulated Enphase cloud.")] = False,
+    cloud_port: Annotated[int, typer.Option("--cloud-port", help="Port of the simulated cloud (0 = free).")] = 0,
+    advertise: Annotated[bool, typer.Option("--advertise", help="Announce the device by zeroconf.")] = False,
+) -> None:
+    if (replay is None) == (profile is None):
+        typer.echo("Give exactly one of --replay PATH or --profile NAME.", err=True)
+        raise typer.Exit(2)
+    if scheme not in ("auto", "http", "https") or auth not in ("auto", "none"):
+        typer.echo("--scheme is auto, http or https; --auth is auto or none.", err=True)
+        raise typer.Exit(2)
+    try:
+        source = _make_source(replay, profile, speed=speed, inverters=inverters, batteries=batteries)
+    except (OSError, ValueError, KeyError) as err:
+        typer.echo(f"Cannot start the simulator: {err}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        asyncio.run(
+            _serve(
+                source,
+                host=host,
+                port=port,
+                scheme=scheme,
+                auth=auth,
+                latency=latency,
+                faults=fault or [],
+                cloud=cloud,
+                cloud_port=cloud_port,
+                advertise=advertise,
+            )
+        )
+    except ValueError as err:
+        typer.echo(f"Cannot start the simulator: {err}", err=True)
+        raise typer.Exit(2) from None
+    except OSError as err:
+        typer.echo(f"Cannot listen on {host}:{port}: {err}", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        pass
+
+
+def _make_source(
+    replay: Path | None, profile: str | None, *, speed: float, inverters: int | None, batteries: int | None
+) -> DeviceSource:
+    if replay is not None:
+        from .replay import ReplaySource
+
+        return ReplaySource(replay)
+    assert profile is not None
+    from .clock import SimClock
+    from .profiles import PROFILES, make_profile, profile_timezone
+
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
+    clock = SimClock(speed=speed, tz=profile_timezone(profile))
+    source: DeviceSource = make_profile(profile, inverters=inverters, batteries=batteries, clock=clock)
+    return source
+
+
+async def _serve(
+    source: DeviceSource,
+    *,
+    host: str,
+    port: int,
+    scheme: str,
+    auth: str,
+    latency: bool,
+    faults: list[str],
+    cloud: bool,
+    cloud_port: int,
+    advertise: bool,
+) -> None:
+    from .enlighten import DEMO_EMAIL, DEMO_PASSWORD, SimulatedCloud
+    from .server import SimulatedEnvoy
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    simulated_cloud = SimulatedCloud(host=host, port=cloud_port) if cloud else None
+    envoy = SimulatedEnvoy(
+        source,
+        host=host,
+        port=port,
+        scheme=scheme,
+        auth=auth,
+        latency=latency,
+        cloud=simulated_cloud,
+        faults=faults,
+        advertise=advertise,
+    )
+    try:
+        if simulated_cloud is not None:
+            await simulated_cloud.start()
+        await envoy.start()
+        typer.echo(f"Envoy simulator (serial {source.serial}, firmware {source.firmware}) serving {envoy.url}")
+        if envoy.token_auth:
+            typer.echo(f"Token (owner, 365 days): {envoy.mint_token()}")
+        if simulated_cloud is not None:
+            typer.echo(
+                f"Simulated Enphase cloud at {simulated_cloud.url} (account {DEMO_EMAIL}, password {DEMO_PASSWORD})"
+            )
+        typer.echo(f"Admin API: {envoy.url}/__simulator__/stats; stop with Ctrl-C")
+        await stop.wait()
+    finally:
+        await envoy.stop()
+        if simulated_cloud is not None:
+            await simulated_cloud.stop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)

@@ -1,0 +1,1 @@
+"""Tests of the `iqgateway` discover, watch and capture commands against the simulator."""

@@ -1,0 +1,172 @@
+"""Meters, inverters, ensemble devices, relays, tariff, generator, live data, /home."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from iqgateway.endpoints import dry_contacts, ensemble, generator, home, inverters, livedata, meters, tariff
+from tests.shared import CAPTURES
+
+
+def load(capture: str, file: str) -> Any:
+    return json.loads((CAPTURES / capture / file).read_bytes())
+
+
+def test_meters_join_ignores_extra_eids_and_disabled_cts() -> None:
+    cts = meters.parse_meters(load("8.3.1598_collar", "ivp_meters"))
+    assert cts is not None
+    assert len(cts) == 7
+    readings = meters.readings_by_eid(load("8.3.1598_collar", "ivp_meters_readings"))
+    assert readings is not None
+    assert 1023410688 in readings  # an eid /ivp/meters does not list
+    joined = meters.join_readings(cts, readings)
+    assert set(joined) == {"production", "net-consumption", "storage", "backfeed"}
+    storage = joined["storage"]
+    raw = readings[704643840]
+    assert storage.active_power_w == raw["activePower"]
+    assert storage.phases is not None
+    assert [storage.phases[p].current_a for p in ("L1", "L2")] == [c["current"] for c in raw["channels"][:2]]
+    assert meters.phase_layout(cts) == (2, "split")
+
+
+def test_meters_without_status_flags_and_disabled_net() -> None:
+    cts = meters.parse_meters(load("4.2.33", "ivp_meters"))
+    assert cts is not None
+    assert [(m.measurement_type, m.enabled, m.status_flags) for m in cts] == [
+        ("production", True, ()), ("net-consumption", False, ())]
+
+
+def test_phase_layout_without_enabled_cts() -> None:
+    cts = meters.parse_meters(load("8.2.4264_metered_noct", "ivp_meters"))
+    assert cts is not None
+    assert meters.phase_layout(cts) == (1, None)
+    assert meters.phase_layout(()) == (1, None)
+
+
+def test_v1_inverters_and_acb_entries() -> None:
+    doc = load("8.2.4382_ACB", "api_v1_production_inverters")
+    found = inverters.parse_v1_inverters(doc)
+    assert found is not None
+    acbs = inverters.v1_acb_entries(doc)
+    assert len(found) + len(acbs) == len(doc)
+    first = next(e for e in doc if e["devType"] != 11)
+    assert found[first["serialNumber"]].last_report_watts == first["lastReportWatts"]
+    assert found[first["serialNumber"]].last_report_date == first["lastReportDate"]
+
+
+def test_device_data_over_its_limit_is_not_complete() -> None:
+    doc = dict(load("8.2.4345_with_device_data", "ivp_pdm_device_data"))
+    assert inverters.device_data_complete(doc)
+    doc["deviceCount"] = doc["deviceDataLimit"]
+    assert not inverters.device_data_complete(doc)
+    assert inverters.device_data_overflow(doc)
+
+
+def test_encharge_and_power() -> None:
+    groups = ensemble.inventory_devices(load("7.3.517", "ivp_ensemble_inventory"))
+    power = ensemble.power_by_serial(load("7.3.517", "ivp_ensemble_power"))
+    batteries = ensemble.parse_encharge(groups, power)
+    assert batteries is not None
+    battery = batteries["122035013273"]
+    assert (battery.soc_percent, battery.max_cell_temp_c, battery.led_status, battery.dc_switch_off) == (
+        100, 28, 14, False)
+    assert battery.real_power_w == 0
+    assert battery.temperature_unit == "C"
+    enpower = ensemble.parse_enpower(groups)
+    assert enpower is not None
+    assert (enpower.serial_number, enpower.grid_mode, enpower.temperature, enpower.temperature_unit) == (
+        "122029016399", "multimode-ongrid", 88, "F")
+
+
+def test_empty_battery_group_gives_none() -> None:
+    groups = ensemble.inventory_devices(load("8.3.5169_with_generator", "ivp_ensemble_inventory"))
+    assert groups is not None
+    assert ensemble.ENCHARGE_TYPE in groups
+    assert ensemble.parse_encharge(groups, {}) is None
+
+
+def test_secctrl_aggregates() -> None:
+    secctrl = ensemble.parse_secctrl(load("8.3.1598_collar", "ivp_ensemble_secctrl"))
+    aggregate = ensemble.encharge_aggregate(secctrl)
+    assert aggregate is not None
+    assert (aggregate.soc_percent, aggregate.available_energy_wh, aggregate.max_available_capacity_wh,
+            aggregate.reserve_soc_percent) == (89, 8900, 10000, 100)
+    assert ensemble.parse_secctrl({"error": "404 - Not Found"}) is None
+
+
+def test_dry_contacts_strings_to_booleans_and_raw_kept() -> None:
+    relays = dry_contacts.parse_dry_contacts(load("8.1.41", "ivp_ensemble_dry_contacts"),
+                                             load("8.1.41", "ivp_ss_dry_contact_settings"))
+    assert relays is not None
+    settings = {e["id"]: e for e in load("8.1.41", "ivp_ss_dry_contact_settings")["dry_contacts"]}
+    states = {e["id"]: e["status"] for e in load("8.1.41", "ivp_ensemble_dry_contacts")["dry_contacts"]}
+    for relay_id, relay in relays.items():
+        assert relay.status == states[relay_id]
+        assert relay.override is (settings[relay_id]["override"] == "true")
+        assert relay.settings_raw == settings[relay_id]
+        assert relay.generator_action == settings[relay_id]["gen_action"]
+
+
+def test_relays_without_settings_keep_their_state() -> None:
+    relays = dry_contacts.parse_dry_contacts({"dry_contacts": [{"id": "NC1", "status": "open"}]}, None)
+    assert relays is not None
+    assert relays["NC1"].status == "open"
+    assert relays["NC1"].settings_raw is None
+
+
+def test_tariff_modes() -> None:
+    doc = tariff.parse_tariff_doc(load("7.3.517", "admin_lib_tariff"))
+    settings = tariff.parse_storage_settings(doc)
+    assert settings is not None
+    assert (settings.mode, settings.reserve_soc_percent, settings.charge_from_grid) == ("backup", 100.0, True)
+    legacy = tariff.parse_storage_settings({"tariff": {"storage_settings": {"mode": "savings-mode"}}})
+    assert legacy is not None
+    assert legacy.mode == "economy"
+    no_storage = tariff.parse_tariff_doc(load("5.0.62", "admin_lib_tariff"))
+    assert no_storage is not None
+    assert tariff.parse_storage_settings(no_storage) is None
+
+
+def test_generator_absent_and_present() -> None:
+    assert generator.parse_generator(load("7.3.517", "ivp_ensemble_generator"), {}, {}, None) is None
+    assert generator.configured({"err": "404 - Not Found"}) is None
+    name = "8.3.5169_with_generator"
+    found = generator.parse_generator(load(name, "ivp_ensemble_generator"), load(name, "ivp_ss_gen_config"),
+                                      load(name, "ivp_ss_gen_schedule"), load(name, "ivp_ss_gen_mode"))
+    assert found is not None
+    assert found.state is not None
+    assert (found.state.admin_mode, found.state.start_soc, found.state.present) == (2, 30, True)
+    assert found.config is not None
+    assert found.config["generator_id"] == "3019990001"
+
+
+def test_livedata_milliwatts_to_watts() -> None:
+    doc = {"connection": {"sc_stream": "enabled"}, "meters": {
+        "last_update": 1700000000, "soc": 55,
+        "pv": {"agg_p_mw": 2_885_154, "agg_s_mva": 3_000_000, "agg_p_ph_a_mw": 1_438_279, "agg_p_ph_b_mw": 1_446_875},
+        "storage": {"agg_p_mw": -500_000, "agg_s_mva": 0},
+        "grid": {"agg_p_mw": "wrong", "agg_s_mva": None},
+        "load": {}, "generator": {"agg_p_mw": 0, "agg_s_mva": 0}}}
+    live = livedata.parse_livedata(doc)
+    assert live is not None
+    assert live.stream_enabled is True
+    assert live.pv is not None
+    assert live.pv.power_w == 2885.154
+    assert live.pv.phases is not None
+    assert live.pv.phases["L2"].power_w == 1446.875
+    assert live.storage is not None
+    assert live.storage.power_w == -500.0
+    assert live.grid is None
+    assert live.soc_percent == 55
+    assert livedata.parse_livedata({"meters": "x"}) is None
+
+
+def test_home_interfaces() -> None:
+    info = home.parse_home(load("8.3.1598_collar", "home"))
+    assert info is not None
+    assert info.timezone == "US/Eastern"
+    assert info.primary_interface == "wlan0"
+    assert [i.interface for i in info.interfaces] == ["ppp0", "eth0", "wlan0"]
+    assert info.interfaces[2].mac == "00:10:2D:30:40:50"
+    assert home.parse_home([]) is None

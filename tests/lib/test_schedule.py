@@ -1,0 +1,150 @@
+"""Per-endpoint cadence: what is due, what is skipped, retries at the next due time, freshness in the snapshot."""
+
+from __future__ import annotations
+
+import asyncio
+
+from iqgateway import Cadence
+from iqgateway.schedule import Schedule
+from iqgateway.simulator.testing import replay_envoy
+from tests.lib.conftest import connected
+
+CAPTURE = "8.1.41"
+PATHS = (
+    "/production.json?details=1",
+    "/api/v1/production/inverters",
+    "/ivp/meters",
+    "/ivp/meters/readings",
+    "/admin/lib/tariff",
+    "/home",
+)
+
+
+def test_default_cadence_per_family() -> None:
+    cadence = Cadence()
+    assert cadence.interval("/production.json?details=1") == 0
+    assert cadence.interval("/ivp/meters/readings") == 0
+    assert cadence.interval("/ivp/ensemble/inventory") == 0
+    assert cadence.interval("/api/v1/production/inverters") == 300
+    assert cadence.interval("/ivp/pdm/device_data") == 300
+    assert cadence.interval("/ivp/meters") == 900
+    assert cadence.interval("/admin/lib/tariff") == 300
+    assert cadence.interval("/inventory.json?deleted=1") == 300
+    assert cadence.interval("/home") is None
+    every = Cadence.every_cycle()
+    assert all(every.interval(p) == 0 for p in PATHS)
+
+
+def test_due_times() -> None:
+    schedule = Schedule()
+    t0 = 1_000_000.0
+    assert schedule.due(PATHS, t0) == PATHS[:5]  # /home only on demand
+    for path in PATHS[:5]:
+        schedule.fetched(path, t0)
+    assert schedule.due(PATHS, t0 + 60) == ("/production.json?details=1", "/ivp/meters/readings")
+    assert "/api/v1/production/inverters" in schedule.due(PATHS, t0 + 300)
+    assert "/ivp/meters" not in schedule.due(PATHS, t0 + 300)
+    assert "/ivp/meters" in schedule.due(PATHS, t0 + 900)
+    # a poll a little early still counts (no whole interval lost to jitter)
+    assert "/api/v1/production/inverters" in schedule.due(PATHS, t0 + 298)
+
+
+def test_touched_and_asked_paths_are_due_once() -> None:
+    schedule = Schedule()
+    t0 = 1_000_000.0
+    for path in PATHS:
+        schedule.fetched(path, t0)
+    schedule.touch(["/admin/lib/tariff"])
+    schedule.ask("/home")
+    assert set(schedule.due(PATHS, t0 + 1)) >= {"/admin/lib/tariff", "/home"}
+    schedule.fetched("/admin/lib/tariff", t0 + 1)
+    schedule.fetched("/home", t0 + 1)
+    assert "/admin/lib/tariff" not in schedule.due(PATHS, t0 + 2)
+    assert "/home" not in schedule.due(PATHS, t0 + 2)
+
+
+def test_inverters_follow_their_reports() -> None:
+    schedule = Schedule()
+    now = 1_000_000.0
+    path = "/api/v1/production/inverters"
+    schedule.expect_next_report(path, last_report=now - 290, now=now)
+    # next report ~10 s from now, plus grace: due long before a full interval
+    due = schedule.next_due(path)
+    assert due is not None
+    assert now + 75 <= due < now + 300
+    schedule.expect_next_report(path, last_report=now - 5000, now=now)  # a stale clock: never beyond one interval
+    due = schedule.next_due(path)
+    assert due is not None
+    assert due <= now + 300
+
+
+async def test_default_cadence_asks_less_than_every_cycle() -> None:
+    counts = {}
+    for name, cadence in (("default", Cadence()), ("every", Cadence.every_cycle())):
+        async with replay_envoy(CAPTURE) as envoy, connected(envoy, cadence=cadence) as gateway:
+            await gateway.update()
+            envoy.stats.reset()
+            await gateway.update()
+            await gateway.update()
+            counts[name] = envoy.stats.requests
+            if name == "default":
+                # live data every cycle, slow-moving data not
+                assert envoy.stats.count("/production.json") == 2
+                assert envoy.stats.count("/ivp/ensemble/inventory") == 2
+                assert envoy.stats.count("/api/v1/production/inverters") == 0
+                assert envoy.stats.count("/ivp/ss/dry_contact_settings") == 0
+    assert counts["default"] < counts["every"]
+
+
+async def test_freshness_and_retry_at_the_next_due_time() -> None:
+    path = "/ivp/ensemble/secctrl"
+    cadence = Cadence(intervals={**Cadence().intervals, path: 1.0})
+    async with replay_envoy(CAPTURE) as envoy, connected(envoy, cadence=cadence) as gateway:
+        first = await gateway.update()
+        good_at = first.endpoints[path].fetched_at
+        asked = envoy.stats.count(path)
+        second = await gateway.update()  # not due yet
+        assert envoy.stats.count(path) == asked
+        assert second.endpoints[path].fetched_at == good_at
+        age = second.endpoints[path].age_s
+        assert age is not None
+        assert age > 0
+        assert not second.endpoints[path].stale
+
+        envoy.faults.add("503", path)
+        await asyncio.sleep(1.1)
+        third = await gateway.update()  # due: asked, fails, keeps the old data
+        assert envoy.stats.count(path) == asked + 3  # bounded retries
+        assert third.endpoints[path].stale
+        assert third.endpoints[path].fetched_at == good_at
+        assert third.encharge_aggregate == first.encharge_aggregate
+        fourth = await gateway.update()  # a failed endpoint waits for its next due time
+        assert envoy.stats.count(path) == asked + 3
+        assert fourth.endpoints[path].stale
+
+        envoy.faults.clear()
+        await asyncio.sleep(1.1)
+        fifth = await gateway.update()
+        assert envoy.stats.count(path) == asked + 4
+        assert not fifth.endpoints[path].stale
+        fetched_at = fifth.endpoints[path].fetched_at
+        assert fetched_at is not None
+        assert good_at is not None
+        assert fetched_at > good_at
+        assert gateway.endpoint_due_at(path) is not None
+
+
+async def test_identity_check_notices_a_firmware_upgrade() -> None:
+    cadence = Cadence(identity_check_s=0.5)
+    async with replay_envoy(CAPTURE) as envoy, connected(envoy, cadence=cadence) as gateway:
+        first = await gateway.update()
+        assert first.info.firmware == "8.1.41"
+        await gateway.update()  # too soon for another /info
+        assert envoy.stats.count("/info") == 1
+        envoy.upgrade_firmware("8.3.5200")
+        await asyncio.sleep(0.6)
+        data = await gateway.update()
+        assert data.info.firmware == "8.3.5200"
+        assert envoy.stats.count("/info") == 2
+        assert envoy.stats.count("/auth/check_jwt") == 2  # authenticated and probed again
+        assert data.production == first.production
