@@ -14,8 +14,9 @@ HA_FRONTEND := home-assistant-frontend==20250411.0
 .PHONY: help venv test lint typecheck test-lib test-cli test-ha test-e2e run bench acceptance clean
 
 help:
-	@echo "make run    Home Assistant with the integration against a simulated Envoy (http://localhost:8123)"
-	@echo "make test   ruff, mypy --strict and the whole test suite"
+	@echo "make run    Home Assistant with the integration against a simulated Envoy (http://localhost:8123, demo/demo)"
+	@echo "            PROFILE=name | REPLAY=capture-dir | ENVOY_HOST=ip ENVOY_TOKEN=... ; HA_PORT, SIM_PORT"
+	@echo "make test   ruff, mypy --strict and the whole test suite (test-lib, test-cli, test-ha, test-e2e)"
 	@echo "make bench  device-load benchmark: iqgateway vs pyenphase against the simulator"
 
 $(STAMP): pyproject.toml requirements-ha.txt Makefile

@@ -31,8 +31,9 @@ from .report import DeviceResult, devices_table, endpoint_table, goal_lines, las
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--device", action="append", metavar="NAME",
-                        help="benchmark only these devices (repeatable; default: all)")
+    parser.add_argument(
+        "--device", action="append", metavar="NAME", help="benchmark only these devices (repeatable; default: all)"
+    )
     parser.add_argument("--cycles", type=int, default=60, help="updates in the simulated hour (60)")
     parser.add_argument("--interval", type=float, default=60.0, help="simulated seconds between updates (60)")
     parser.add_argument("--timed", type=int, default=5, help="updates with device latencies on (5)")
@@ -77,8 +78,11 @@ async def run(args: argparse.Namespace) -> list[DeviceResult]:
         res = await bench_device(spec, args)
         results.append(res)
         problems = [f"{m.client}: {m.errors[0]}" for m in (res.ours, res.theirs) if m.errors]
-        print(f"  {spec.name}: {time.monotonic() - began:.0f} s" + (f"  ({'; '.join(problems)})" if problems else ""),
-              file=sys.stderr, flush=True)
+        print(
+            f"  {spec.name}: {time.monotonic() - began:.0f} s" + (f"  ({'; '.join(problems)})" if problems else ""),
+            file=sys.stderr,
+            flush=True,
+        )
     return results
 
 

@@ -4,7 +4,7 @@
 
 Prints one JSON line when serving: {"url", "serial", "firmware", "token_auth", "token", "latency_source"}.
 Then answers one JSON command per stdin line with one JSON line on stdout:
-    {"op": "stats"}                      counters since the last reset (+ "digest_challenges")
+    {"op": "stats"}                      counters since the last reset (+ "digest_challenges": fw < 7 sessions)
     {"op": "reset"}                      counters start over
     {"op": "latency", "on": true}        answer with the device's latencies (own, else borrowed from the donor)
     {"op": "advance", "seconds": 60}     a profile's clock jumps forward (a replay does not move)
@@ -46,7 +46,8 @@ def answer(envoy: SimulatedEnvoy, clock: SimClock | None, command: dict[str, Any
     op = command.get("op")
     if op == "stats":
         stats = envoy.stats.as_dict()
-        stats["digest_challenges"] = 0 if envoy.token_auth else envoy.stats.per_status.get(401, 0)
+        # a Digest "session": a challenge for missing or stale credentials (not a 401 the device itself serves)
+        stats["digest_challenges"] = 0 if envoy.token_auth else sum(e.auth == "denied" for e in envoy.stats.log)
         return stats
     if op == "reset":
         envoy.stats.reset()
@@ -70,11 +71,16 @@ async def serve(args: argparse.Namespace) -> None:
     inner, clock, where = make_source(args)
     source = BorrowedLatency(inner, capture_path(args.donor))
     async with SimulatedEnvoy(source, latency=False) as envoy:
-        emit({
-            "url": envoy.url, "serial": envoy.source.serial, "firmware": envoy.source.firmware,
-            "token_auth": envoy.token_auth, "token": envoy.mint_token() if envoy.token_auth else None,
-            "latency_source": where,
-        })
+        emit(
+            {
+                "url": envoy.url,
+                "serial": envoy.source.serial,
+                "firmware": envoy.source.firmware,
+                "token_auth": envoy.token_auth,
+                "token": envoy.mint_token() if envoy.token_auth else None,
+                "latency_source": where,
+            }
+        )
         loop = asyncio.get_running_loop()
         reader = asyncio.StreamReader()
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)

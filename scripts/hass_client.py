@@ -116,9 +116,10 @@ class HassClient:
         self._access_token = str(data["access_token"])
         return Tokens(self._access_token, str(data["refresh_token"]), int(data["expires_in"]))
 
-    async def config_entries(self, domain: str) -> list[dict[str, Any]]:
+    async def config_entries(self, domain: str | None = None) -> list[dict[str, Any]]:
+        params = {"domain": domain} if domain else {}
         async with self._session.get(
-            f"{self.base_url}/api/config/config_entries/entry", params={"domain": domain}, headers=self._auth()
+            f"{self.base_url}/api/config/config_entries/entry", params=params, headers=self._auth()
         ) as resp:
             await _expect(resp, "/api/config/config_entries/entry")
             entries: list[dict[str, Any]] = await resp.json()

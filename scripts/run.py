@@ -43,6 +43,8 @@ DEMO_USER = "demo"
 DEMO_PASSWORD = "demo"  # the documented login of the local demo instance
 HA_START_S = 420.0
 ENTRY_READY_S = 240.0
+# Onboarding starts flows for these; without their (internet) requirements they only show as failed entries.
+ONBOARDING_EXTRAS = frozenset({"google_translate", "met", "radio_browser"})
 
 
 class RunError(Exception):
@@ -115,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         prepare(config_dir, INTEGRATION, port=opts.ha_port, bind=opts.bind)
         plan = reconcile_entries(config_dir, serial=target.identity.serial, entry_data=target.entry_data)
         hass = _start_hass(opts, config_dir)
-        base = f"http://127.0.0.1:{opts.ha_port}"
+        local = "127.0.0.1" if opts.bind in ("0.0.0.0", "::", "") else opts.bind  # noqa: S104 - comparing only
+        base = f"http://{local}:{opts.ha_port}"
         device_id = asyncio.run(_set_up_hass(base, hass, target, plan))
         _print_ready(opts, target, device_id)
         _supervise(hass, simulator)
@@ -125,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except (RunError, TargetError, HassApiError) as err:
         print(f"make run: {err}", file=sys.stderr, flush=True)
+        return 1
+    except (aiohttp.ClientError, TimeoutError, OSError) as err:
+        print(f"make run: {type(err).__name__}: {err}", file=sys.stderr, flush=True)
         return 1
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean stop short
@@ -232,7 +238,15 @@ async def _set_up_hass(base: str, hass: subprocess.Popen[bytes], target: Target,
         if not any(entry["entry_id"] == plan.existing_entry_id for entry in entries):
             print("Adding the Envoy through the integration's config flow ...", flush=True)
             await _run_config_flow(client, target)
-        return await _wait_for_device(client, target.identity.serial, hass)
+        device_id = await _wait_for_device(client, target.identity.serial, hass)
+        for entry in await client.config_entries():
+            if entry.get("domain") in ONBOARDING_EXTRAS and entry.get("state") != "loaded":
+                await client.delete_entry(str(entry["entry_id"]))
+        try:
+            await _set_up_energy_dashboard(client, target.identity.serial)
+        except HassApiError as err:
+            print(f"(Energy dashboard not set up: {err})", flush=True)
+        return device_id
 
 
 async def _run_config_flow(client: HassClient, target: Target) -> None:
@@ -275,13 +289,47 @@ async def _wait_for_device(client: HassClient, serial: str, hass: subprocess.Pop
     raise RunError(f"the Envoy device did not appear within {ENTRY_READY_S:.0f} s (entry state: {state})")
 
 
+async def _set_up_energy_dashboard(client: HassClient, serial: str) -> None:
+    """Point the Energy dashboard at the Envoy's lifetime counters, unless it is configured already."""
+    try:
+        prefs = await client.ws_command({"type": "energy/get_prefs"})
+    except HassApiError:
+        prefs = None  # "not_found": never configured
+    if prefs and prefs.get("energy_sources"):
+        return
+    registry = await client.ws_command({"type": "config/entity_registry/list"})
+    ids = {e["unique_id"]: e["entity_id"] for e in registry if e.get("platform") == DOMAIN and not e.get("disabled_by")}
+
+    def entity(key: str) -> str | None:
+        return ids.get(f"{serial}_{key}")
+
+    sources: list[dict[str, Any]] = []
+    if produced := entity("lifetime_production"):
+        sources.append({"type": "solar", "stat_energy_from": produced, "config_entry_solar_forecast": None})
+    if imported := entity("lifetime_net_consumption"):
+        exported = entity("lifetime_net_production")
+        sources.append({
+            "type": "grid",
+            "flow_from": [{"stat_energy_from": imported, "stat_cost": None, "entity_energy_price": None,
+                           "number_energy_price": None}],
+            "flow_to": [{"stat_energy_to": exported, "stat_compensation": None, "entity_energy_price": None,
+                         "number_energy_price": None}] if exported else [],
+            "cost_adjustment_day": 0.0,
+        })  # fmt: skip
+    discharged, charged = entity("lifetime_battery_discharged"), entity("lifetime_battery_charged")
+    if discharged and charged:
+        sources.append({"type": "battery", "stat_energy_from": discharged, "stat_energy_to": charged})
+    if sources:
+        await client.ws_command({"type": "energy/save_prefs", "energy_sources": sources, "device_consumption": []})
+
+
 def _print_ready(opts: Options, target: Target, device_id: str) -> None:
     url = f"http://localhost:{opts.ha_port}"
     print(
         "\n"
         f"Home Assistant is ready: {url}  (user {DEMO_USER}, password {DEMO_PASSWORD})\n"
         f"Envoy device page: {url}/config/devices/device/{device_id}\n"
-        f"Energy dashboard: {url}/energy (add the Envoy's sensors under Settings > Dashboards > Energy)\n"
+        f"Energy dashboard: {url}/energy (fills in as Home Assistant compiles statistics, every 5 minutes)\n"
         "Stop with Ctrl-C.",
         flush=True,
     )

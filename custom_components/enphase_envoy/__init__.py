@@ -7,7 +7,14 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
 from .const import DOMAIN, OPTION_DISABLE_KEEP_ALIVE, PLATFORMS
-from .coordinator import EnvoyConfigEntry, EnvoyCoordinator, known_device_ids, make_gateway, make_session
+from .coordinator import (
+    EnvoyConfigEntry,
+    EnvoyCoordinator,
+    clear_token_issues,
+    known_device_ids,
+    make_gateway,
+    make_session,
+)
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> bool:
@@ -30,7 +37,13 @@ async def async_unload_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> bo
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         await entry.runtime_data.gateway.close()
+        entry.runtime_data.clear_issues()  # raised again by the next setup if still true
     return unloaded
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> None:
+    """A removed entry leaves no repair issue behind."""
+    clear_token_issues(hass, entry.entry_id)
 
 
 async def _async_options_updated(hass: HomeAssistant, entry: EnvoyConfigEntry) -> None:

@@ -205,8 +205,6 @@ class EnvoyConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def _still_answers(self, host: str, serial: str | None) -> bool:
         """Whether the device with `serial` still answers /info at `host`."""
-        if not host:
-            return False
         session = async_create_clientsession(
             self.hass, verify_ssl=False, auto_cleanup=False, cookie_jar=aiohttp.DummyCookieJar()
         )

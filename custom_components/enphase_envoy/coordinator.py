@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeAlias
 
 import aiohttp
 from homeassistant.config_entries import ConfigEntry
@@ -23,16 +23,16 @@ from iqgateway import (
     AuthenticationError,
     AuthenticationRequired,
     AuthKind,
+    CloudEndpoints,
     CloudError,
     DeviceInfo,
+    Gateway,
     GatewayData,
     InvalidCredentials,
     IQGatewayError,
     TokenExpired,
     UnsupportedFirmware,
 )
-from iqgateway.auth.enlighten import CloudEndpoints
-from iqgateway.gateway import Gateway
 
 from .const import (
     CONF_USE_MANUAL_TOKEN,
@@ -53,7 +53,8 @@ TOKEN_RETRY = timedelta(hours=1)
 # Read /info this often (and after every failed update) to notice a firmware upgrade.
 IDENTITY_CHECK = timedelta(hours=1)
 
-type EnvoyConfigEntry = ConfigEntry[EnvoyCoordinator]
+# A type alias statement would read better, but ruff targets Python 3.11 for the whole repository.
+EnvoyConfigEntry: TypeAlias = ConfigEntry["EnvoyCoordinator"]
 
 
 def cloud_endpoints() -> CloudEndpoints | None:
@@ -109,6 +110,13 @@ def known_device_ids(data: GatewayData) -> set[str]:
     if data.c6cc is not None:
         ids.add(data.c6cc.serial_number)
     return ids
+
+
+@callback
+def clear_token_issues(hass: HomeAssistant, entry_id: str) -> None:
+    """Withdraw the token repair issues of one entry."""
+    for issue in (ISSUE_MANUAL_TOKEN_EXPIRING, ISSUE_TOKEN_REFRESH_FAILED):
+        ir.async_delete_issue(hass, DOMAIN, f"{issue}_{entry_id}")
 
 
 class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
@@ -188,7 +196,7 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
         except IQGatewayError as err:
             self._identity_due = dt_util.utcnow()  # the device may come back with a new firmware
             raise self._update_failed(err) from err
-        self._store_token()  # the Gateway may have renewed a cloud token itself
+        self._token_checked()
         if data.info.firmware != self.firmware:
             self._firmware_changed(data.info)
         return data
@@ -202,23 +210,27 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
         if device is not None:
             registry.async_update_device(device.id, sw_version=info.firmware)
 
-    async def _maintain_token(self) -> None:
-        """Renew a cloud token a month before it expires; tell the user about a pasted one."""
+    def _token_expiring(self) -> datetime | None:
+        """The token's expiry when it is due for renewal (within 30 days), else None."""
         gateway = self.gateway
         expires = gateway.token_expires_at
         if gateway.auth_kind is not AuthKind.TOKEN or expires is None:
-            return
-        now = dt_util.utcnow()
-        if expires - now > TOKEN_RENEW_BEFORE:
-            self._clear_issues()
+            return None
+        return expires if expires - dt_util.utcnow() <= TOKEN_RENEW_BEFORE else None
+
+    async def _maintain_token(self) -> None:
+        """Renew a cloud token a month before it expires; tell the user about a pasted one."""
+        expires = self._token_expiring()
+        if expires is None:
             return
         if self.manual_token:
             self._raise_issue(ISSUE_MANUAL_TOKEN_EXPIRING, expires)
             return
+        now = dt_util.utcnow()
         if self._token_retry_at is not None and now < self._token_retry_at:
             return
         try:
-            await gateway.refresh_token()
+            await self.gateway.refresh_token()
         except IQGatewayError as err:
             self._token_retry_at = now + TOKEN_RETRY
             _LOGGER.warning("Could not renew the token of Envoy %s from the Enphase cloud: %s", self.serial, err)
@@ -226,8 +238,14 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
             return
         self._token_retry_at = None
         _LOGGER.debug("Renewed the token of Envoy %s", self.serial)
+
+    @callback
+    def _token_checked(self) -> None:
+        """After an update: keep a renewed token (ours or the Gateway's own) and withdraw settled issues."""
         self._store_token()
-        self._clear_issues()
+        if self._token_expiring() is None:
+            self._token_retry_at = None
+            self.clear_issues()
 
     @callback
     def _store_token(self) -> None:
@@ -255,9 +273,8 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
         )
 
     @callback
-    def _clear_issues(self) -> None:
-        for issue in (ISSUE_MANUAL_TOKEN_EXPIRING, ISSUE_TOKEN_REFRESH_FAILED):
-            ir.async_delete_issue(self.hass, DOMAIN, f"{issue}_{self.config_entry.entry_id}")
+    def clear_issues(self) -> None:
+        clear_token_issues(self.hass, self.config_entry.entry_id)
 
     def _auth_failed(self, err: IQGatewayError) -> ConfigEntryAuthFailed:
         return ConfigEntryAuthFailed(

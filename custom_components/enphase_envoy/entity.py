@@ -28,8 +28,8 @@ from .coordinator import EnvoyConfigEntry, EnvoyCoordinator
 
 T = TypeVar("T")
 
-# CT measurement types in the order core's device model text lists them.
-CT_MODEL_ORDER = ("net-consumption", "production", "storage", "total-consumption", "backfeed", "load", "evse", "pv3p")
+# The CT measurement types core's device model text lists, in its order.
+CT_MODEL_ORDER = ("net-consumption", "production", "storage")
 
 
 def envoy_model(data: GatewayData) -> str:
@@ -85,12 +85,12 @@ def inverter_device(data: GatewayData, serial: str) -> DeviceInfo:
 
 
 def encharge_device(data: GatewayData, battery: EnchargeBattery) -> DeviceInfo:
-    return _child_device(data, battery.serial, f"Encharge {battery.serial}", "Encharge", str(battery.firmware_version))
+    return _child_device(data, battery.serial, f"Encharge {battery.serial}", "Encharge", battery.firmware_version)
 
 
 def enpower_device(data: GatewayData, enpower: Enpower) -> DeviceInfo:
     serial = enpower.serial_number
-    return _child_device(data, serial, f"Enpower {serial}", "Enpower", str(enpower.firmware_version))
+    return _child_device(data, serial, f"Enpower {serial}", "Enpower", enpower.firmware_version)
 
 
 def relay_device(enpower: Enpower, relay: DryContact) -> DeviceInfo:
@@ -99,7 +99,7 @@ def relay_device(enpower: Enpower, relay: DryContact) -> DeviceInfo:
         manufacturer=MANUFACTURER,
         model="Dry contact relay",
         name=relay.load_name or "",
-        sw_version=str(enpower.firmware_version),
+        sw_version=enpower.firmware_version,
         via_device=(DOMAIN, enpower.serial_number),
     )
 
@@ -272,10 +272,6 @@ class EnvoyEntity(CoordinatorEntity[EnvoyCoordinator], Generic[T]):
         hardware = description.hardware
         self._attr_unique_id = hardware.unique_id(data, ident, description.key)
         self._attr_device_info = hardware.device(coordinator, data, ident, hardware.items(data)[ident])
-
-    @property
-    def data(self) -> GatewayData:
-        return self.coordinator.data
 
     @property
     def item(self) -> T | None:

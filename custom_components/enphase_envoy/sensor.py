@@ -211,6 +211,8 @@ class EnergyFlow:
     reading: Callable[[GatewayData], EnergyReading | None]
     exists: Callable[[GatewayData], bool]
     measures: tuple[tuple[str, str, str, Mapping[str, Any], bool], ...]  # key, translation key, field, shape, enabled
+    # where a value the reading lacks comes from instead (what core showed for it)
+    fallback: Callable[[GatewayData], EnergyReading | None] = lambda data: None
 
 
 def _flow_measures(flow: str) -> tuple[tuple[str, str, str, Mapping[str, Any], bool], ...]:
@@ -228,6 +230,8 @@ ENERGY_FLOWS = (
         lambda data: data.production,
         lambda data: data.production is not None or has(data, Feature.PRODUCTION),
         _flow_measures("production"),
+        # metered hardware whose production CT is idle: the inverters report no today / 7-day counters
+        fallback=lambda data: data.idle_production_ct,
     ),
     EnergyFlow(
         "consumption",
@@ -255,11 +259,14 @@ def phases_of(reading: R | None) -> Mapping[str, R]:
 
 
 def _energy_value(flow: EnergyFlow, field: str, phase: str | None) -> Callable[[GatewayData], SensorValue]:
-    def value(data: GatewayData) -> SensorValue:
-        reading = flow.reading(data)
+    def read(reading: EnergyReading | None) -> SensorValue:
         if reading is not None and phase is not None:
             reading = phases_of(reading).get(phase)
         return getattr(reading, field) if reading is not None else None
+
+    def value(data: GatewayData) -> SensorValue:
+        found = read(flow.reading(data))
+        return found if found is not None else read(flow.fallback(data))
 
     return value
 
@@ -669,13 +676,18 @@ def acb_sleep_target(unit: AcbUnit) -> str | None:
     return f"{unit.sleep_min_soc:g}-{unit.sleep_max_soc:g} %"
 
 
+def _not_an_inverter(unit: AcbUnit, data: GatewayData) -> bool:
+    return unit.serial_num not in data.inverters
+
+
 ACB_UNIT_SENSORS: tuple[EnvoySensorEntityDescription[AcbUnit], ...] = (
-    # The two sensors core created for each AC battery it took for an inverter.
+    # The two sensors core created for each AC battery it took for an inverter (unless it is still listed as one).
     EnvoySensorEntityDescription[AcbUnit](
         hardware=ACB_UNIT,
         key=INVERTER_POWER_KEY,
         name=None,
         value_fn=lambda unit: unit.last_report_watts,
+        exists_fn=_not_an_inverter,
         object_id_fn=lambda serial: f"inverter_{serial}",
         **BATTERY_POWER,
     ),
@@ -684,6 +696,7 @@ ACB_UNIT_SENSORS: tuple[EnvoySensorEntityDescription[AcbUnit], ...] = (
         key="last_reported",
         entity_registry_enabled_default=False,
         value_fn=lambda unit: timestamp(unit.last_report_date),
+        exists_fn=_not_an_inverter,
         object_id_fn=lambda serial: f"inverter_{serial}_last_reported",
         **LAST_REPORTED,
     ),

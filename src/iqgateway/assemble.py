@@ -127,8 +127,11 @@ def assemble(info: DeviceInfo, features: Features, answers: Mapping[str, Answer]
     docs = _Docs(features, answers)
 
     ct_list = meters.parse_meters(docs.get(meters.METERS))
+    layout_known = True
     if ct_list is None:
         ct_list = features.ct_meters
+        # CTs expected but their configuration never read: the phase layout is unknown, not single-phase
+        layout_known = bool(ct_list) or meters.METERS not in features.endpoints
     phase_count, phase_mode = (meters.phase_layout(ct_list) if meters.enabled_meters(ct_list)
                                else (features.phase_count, features.phase_mode))
 
@@ -188,6 +191,7 @@ def assemble(info: DeviceInfo, features: Features, answers: Mapping[str, Answer]
         c6cc=collar.parse_c6cc(groups),
         generator=gen,
         tariff_raw=tariff_doc,
+        phase_layout_known=layout_known,
         idle_production_ct=(production.idle_ct_reading(prod_doc)
                             if features.production_source in production.PRODUCTION_DOCS else None),
         live=livedata.parse_livedata(docs.get(livedata.LIVEDATA)),

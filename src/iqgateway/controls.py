@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from .errors import FeatureNotAvailable, InvalidResponse, IQGatewayError
-from .models import StorageMode
+from .models import GatewayData, StorageMode
 
 RELAY_PATH = "/ivp/ensemble/relay"
 DRY_CONTACTS_PATH = "/ivp/ensemble/dry_contacts"
@@ -22,6 +22,11 @@ DRY_CONTACT_SETTINGS_PATH = "/ivp/ss/dry_contact_settings"
 TARIFF_PATH = "/admin/lib/tariff"
 ACB_CONFIG_PATH = "/admin/lib/acb_config"
 GEN_MODE_PATH = "/ivp/ss/gen_mode"
+# endpoints read back after a write
+INVENTORY_PATH = "/ivp/ensemble/inventory"
+SECCTRL_PATH = "/ivp/ensemble/secctrl"
+ACB_INVENTORY_PATH = "/inventory.json?deleted=1"
+GENERATOR_PATH = "/ivp/ensemble/generator"
 
 # From this firmware on, a storage mode change is ignored while `opt_schedules` is true.
 OPT_SCHEDULES_FIRMWARE: tuple[int, ...] = (8, 2, 4200)
@@ -145,3 +150,70 @@ def _percent(value: Any, name: str, host: str, path: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
         raise IQGatewayError(f"{name} must be a percentage 0..100, not {value!r}", host=host, endpoint=path)
     return float(value)
+
+
+# ---------------------------------------------------------------------- read-back checks
+# Each says what the read-back still shows when the change is not visible, None when it is
+# (or when the read-back does not tell).
+
+
+def grid_applied(data: GatewayData, closed: bool) -> str | None:
+    state = data.enpower.mains_admin_state if data.enpower is not None else None
+    want = "closed" if closed else "open"
+    return None if state in (want, None) else f"still reports the main relay {state}"
+
+
+def relay_applied(data: GatewayData, relay_id: str, closed: bool) -> str | None:
+    relay = (data.dry_contacts or {}).get(relay_id)
+    state = relay.status if relay is not None else None
+    want = "closed" if closed else "open"
+    return None if state in (want, None) else f"still reports relay {relay_id} {state}"
+
+
+def relay_settings_applied(
+    data: GatewayData, relay_id: str, sent: Mapping[str, Any], changes: Mapping[str, Any]
+) -> str | None:
+    relay = (data.dry_contacts or {}).get(relay_id)
+    raw = relay.settings_raw if relay is not None else None
+    if raw is None:
+        return None
+    keys = [RELAY_SETTING_KEYS[name] for name in changes]
+    wrong = [key for key in keys if not _same(raw.get(key), sent.get(key))]
+    return f"relay {relay_id} still has other values for {', '.join(wrong)}" if wrong else None
+
+
+def storage_applied(
+    data: GatewayData, *, mode: StorageMode | None, reserve_soc: float | None, charge_from_grid: bool | None
+) -> str | None:
+    settings = data.storage_settings
+    if settings is None:
+        return None
+    if mode is not None and settings.mode is not None and settings.mode != StorageMode(mode).value:
+        return f"still reports storage mode {settings.mode}"
+    reserve = settings.reserve_soc_percent
+    if reserve_soc is not None and reserve is not None and abs(reserve - reserve_soc) > 0.5:
+        return f"still reports a reserve of {reserve:g} %"
+    grid = settings.charge_from_grid
+    if charge_from_grid is not None and grid is not None and grid != charge_from_grid:
+        return f"still reports charge from grid {'on' if grid else 'off'}"
+    return None
+
+
+def acb_applied(data: GatewayData, serial: str, sleeping: bool) -> str | None:
+    unit = data.acb.units.get(serial) if data.acb is not None else None
+    state = unit.sleep_enabled if unit is not None else None
+    if state is None or state == sleeping:
+        return None
+    return f"still reports AC battery {serial} {'awake' if sleeping else 'asleep'}"
+
+
+def generator_applied(data: GatewayData, mode: str) -> str | None:
+    doc = data.generator.mode if data.generator is not None else None
+    state = doc.get("gen_cmd") if doc is not None else None
+    return None if state in (mode, None) else f"still reports generator mode {state}"
+
+
+def _same(got: Any, want: Any) -> bool:
+    if isinstance(got, int | float) and isinstance(want, int | float) and not isinstance(got, bool):
+        return abs(float(got) - float(want)) < 1e-6
+    return bool(got == want)

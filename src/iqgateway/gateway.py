@@ -60,6 +60,8 @@ DEVICE_DOWN_AFTER = 3
 # After this many endpoints in a row failed, the rest of the round gets no retries.
 NO_RETRY_AFTER = 2
 _MARGIN_S = 0.5
+# The probe's answers serve as the first update's data when that update follows within this time.
+PROBE_REUSE_S = 30.0
 
 
 @dataclass(slots=True)
@@ -192,12 +194,21 @@ class Gateway:
     def manual_token(self) -> bool:
         if self._token is not None:
             return self._token.manual
-        return self._given_token is not None
+        return self._given_token is not None and not self._can_refresh
 
     @property
     def url(self) -> str:
         """The device's base URL (scheme settled by setup())."""
         return self._transport.base_url
+
+    @property
+    def update_deadline(self) -> float:
+        """Seconds an update (and the probe) may take in all."""
+        return self._update_deadline
+
+    @update_deadline.setter
+    def update_deadline(self, seconds: float) -> None:
+        self._update_deadline = float(seconds)
 
     @property
     def cadence(self) -> Cadence:
@@ -276,25 +287,49 @@ class Gateway:
         self._digest = None
         self._auth_kind = AuthKind.TOKEN
         kept = self._token
+        fresh_from_cloud = False
         if kept is None or kept.claims.expired() or info.serial not in kept.claims.audience:
-            self._token = await self._new_token(info)
+            self._token, fresh_from_cloud = await self._new_token(info)
         assert self._token is not None
         try:
             await self._token.validate(self._transport)
         except InvalidCredentials:
-            if self._token is kept and not kept.manual and self._username and self._password:
-                self._token = await self._cloud_token(info)  # the kept cloud token was revoked
-                await self._token.validate(self._transport)
-            else:
+            if fresh_from_cloud or not self._can_refresh:
                 raise
+            _LOGGER.info("%s: the gateway rejected the token: getting a new one from the cloud", self.host)
+            self._token = await self._cloud_token(info)
+            await self._token.validate(self._transport)
         self._authenticated = True
 
-    async def _new_token(self, info: DeviceInfo) -> TokenAuth:
+    async def _revalidate(self) -> None:
+        """Check the token at /auth/check_jwt again (a new session); a rejected one is renewed if possible."""
+        assert self._token is not None
+        try:
+            await self._token.validate(self._transport)
+        except InvalidCredentials:
+            if not self._can_refresh or self._info is None:
+                raise
+            _LOGGER.info("%s: the gateway rejected the token: getting a new one from the cloud", self.host)
+            self._token = await self._cloud_token(self._info)
+            await self._token.validate(self._transport)
+
+    @property
+    def _can_refresh(self) -> bool:
+        return bool(self._username and self._password)
+
+    async def _new_token(self, info: DeviceInfo) -> tuple[TokenAuth, bool]:
+        """The given token (manual unless cloud credentials can replace it) or one from the cloud (True)."""
         if self._given_token is not None:
-            claims = decode_token(self._given_token, serial=info.serial, host=self.host)
-            return TokenAuth(self._given_token, claims, manual=True)
-        if self._username and self._password:
-            return await self._cloud_token(info)
+            try:
+                claims = decode_token(self._given_token, serial=info.serial, host=self.host)
+            except TokenExpired:
+                if not self._can_refresh:
+                    raise
+                _LOGGER.info("%s: the stored token expired: getting a new one from the cloud", self.host)
+            else:
+                return TokenAuth(self._given_token, claims, manual=not self._can_refresh), False
+        if self._can_refresh:
+            return await self._cloud_token(info), True
         raise missing_token_error(self.host, info.firmware)
 
     async def _cloud_token(self, info: DeviceInfo) -> TokenAuth:
@@ -312,12 +347,12 @@ class Gateway:
         info = self._info or await self.setup()
         if info.firmware_version < TOKEN_FIRMWARE:
             raise AuthenticationError(f"firmware {info.firmware} does not use tokens", host=self.host)
-        if self._given_token is not None and not (self._username and self._password):
-            raise AuthenticationError(
-                "this gateway uses a pasted token, which cannot be refreshed here: paste a new token",
-                host=self.host,
-            )
-        if not (self._username and self._password):
+        if not self._can_refresh:
+            if self._given_token is not None:
+                raise AuthenticationError(
+                    "this gateway uses a pasted token, which cannot be refreshed here: paste a new token",
+                    host=self.host,
+                )
             raise AuthenticationError("refreshing the token needs the Enlighten username and password",
                                       host=self.host)
         self._token = await self._cloud_token(info)
@@ -383,7 +418,7 @@ class Gateway:
                 reply = await send()
             elif self._token is not None and required:
                 _LOGGER.debug("%s %s answered 401: checking the token again", method, path)
-                await self._token.validate(self._transport)
+                await self._revalidate()
                 reply = await send()
         if required and reply.status in (401, 403):
             raise AuthenticationRequired(self._refusal(reply.status), host=self.host, endpoint=path)
@@ -425,6 +460,26 @@ class Gateway:
         if not self._authenticated:
             await self.authenticate()
         return await self._get(path)
+
+    async def post_json(self, path: str, payload: Mapping[str, Any]) -> Answer:
+        """One authenticated POST of a JSON document (not verified by a read-back; no retry once sent).
+
+        Communication errors come back in the Answer, like fetch_raw; an authentication failure raises.
+        """
+        if not path.startswith("/"):
+            path = "/" + path
+        if self._info is None:
+            await self.setup()
+        if not self._authenticated:
+            await self.authenticate()
+        try:
+            reply = await self._send("POST", path, required=False, body=controls.encode(payload))
+        except AuthenticationError:
+            raise
+        except IQGatewayError as err:
+            return Answer(path=path, status=0, body=b"", content_type="", fetched_at=time.time(), error=err)
+        return Answer(path=path, status=reply.status, body=reply.body, content_type=reply.content_type,
+                      fetched_at=time.time())
 
     def _parse(self, call: Callable[[], Any], path: str | None) -> Any:
         """Run a parser; a parser bug becomes a typed error instead of a raw exception."""
@@ -468,7 +523,7 @@ class Gateway:
                 raise
             if self._token is not None:
                 # the token may have lost its session: check it again and ask the refused sources once more
-                await self._token.validate(self._transport)
+                await self._revalidate()
                 for path in refused:
                     answers[path] = await self._get(path)
                 refused = [p for p in refused if answers[p].status in (401, 403)]
@@ -519,6 +574,8 @@ class Gateway:
             async with asyncio.timeout(self._update_deadline + 2 * _MARGIN_S):
                 for path in due:
                     answer = self._pending.pop(path, None)
+                    if answer is not None and now - answer.fetched_at > PROBE_REUSE_S:
+                        answer = None  # the probe was too long ago to stand in for this update
                     if answer is None:
                         if path != required and round_.remaining() < 1.0:
                             self._states.setdefault(path, _PathState()).error = "skipped: update deadline reached"
@@ -602,9 +659,11 @@ class Gateway:
 
     # ------------------------------------------------------------------ controls
 
-    def _require(self, feature: Feature, what: str) -> Features:
-        if self._features is None:
-            raise FeatureNotAvailable(f"{what}: the gateway has not been probed yet", host=self.host)
+    async def _require(self, feature: Feature, what: str) -> Features:
+        """The features, after a first update if there was none yet; FeatureNotAvailable if `feature` is absent."""
+        if self._data is None or self._features is None:
+            await self._update()
+        assert self._features is not None
         if feature not in self._features:
             raise FeatureNotAvailable(f"{what}: this gateway has no {feature.value}", host=self.host)
         return self._features
@@ -664,31 +723,20 @@ class Gateway:
     async def set_grid_enabled(self, enabled: bool) -> GatewayData:
         """Close (grid on) or open (off grid) the Enpower/IQ System Controller main relay."""
         async with self._lock:
-            self._require(Feature.ENPOWER, "grid switching")
-            want = "closed" if enabled else "open"
-
-            def check(data: GatewayData) -> str | None:
-                state = data.enpower.mains_admin_state if data.enpower is not None else None
-                return None if state in (want, None) else f"still reports the main relay {state}"
-
+            await self._require(Feature.ENPOWER, "grid switching")
             return await self._write("POST", controls.RELAY_PATH, controls.relay_body(enabled),
-                                     touched=("/ivp/ensemble/inventory",), check=check)
+                                     touched=(controls.INVENTORY_PATH,),
+                                     check=lambda data: controls.grid_applied(data, enabled))
 
     async def set_relay(self, relay_id: str, closed: bool) -> GatewayData:
         """Close or open one dry-contact relay (NC1, NO1, ...)."""
         async with self._lock:
-            self._require(Feature.DRY_CONTACTS, "relay switching")
+            await self._require(Feature.DRY_CONTACTS, "relay switching")
             self._known_relay(relay_id)
-            want = "closed" if closed else "open"
-
-            def check(data: GatewayData) -> str | None:
-                relay = (data.dry_contacts or {}).get(relay_id)
-                state = relay.status if relay is not None else None
-                return None if state in (want, None) else f"still reports relay {relay_id} {state}"
-
             return await self._write("POST", controls.DRY_CONTACTS_PATH,
                                      controls.dry_contact_body(relay_id, closed),
-                                     touched=(controls.DRY_CONTACTS_PATH,), check=check)
+                                     touched=(controls.DRY_CONTACTS_PATH,),
+                                     check=lambda data: controls.relay_applied(data, relay_id, closed))
 
     def _known_relay(self, relay_id: str) -> None:
         relays = self._data.dry_contacts if self._data is not None else None
@@ -700,53 +748,33 @@ class Gateway:
         """Change a relay's settings: mode, grid_action, micro_grid_action, generator_action, soc_low, soc_high,
         load_name."""
         async with self._lock:
-            self._require(Feature.DRY_CONTACTS, "relay settings")
+            await self._require(Feature.DRY_CONTACTS, "relay settings")
             self._known_relay(relay_id)
             current = await self._document(controls.DRY_CONTACT_SETTINGS_PATH)
             body = controls.relay_settings_body(current, relay_id, changes, host=self.host)
-            sent = body["dry_contacts"]
-
-            def check(data: GatewayData) -> str | None:
-                relay = (data.dry_contacts or {}).get(relay_id)
-                raw = relay.settings_raw if relay is not None else None
-                if raw is None:
-                    return None
-                wrong = [name for name in changes
-                         if not _same(raw.get(controls.RELAY_SETTING_KEYS[name]),
-                                      sent[controls.RELAY_SETTING_KEYS[name]])]
-                return f"relay {relay_id} still has other values for {', '.join(wrong)}" if wrong else None
-
-            return await self._write("POST", controls.DRY_CONTACT_SETTINGS_PATH, body,
-                                     touched=(controls.DRY_CONTACT_SETTINGS_PATH,), check=check)
+            return await self._write(
+                "POST", controls.DRY_CONTACT_SETTINGS_PATH, body, touched=(controls.DRY_CONTACT_SETTINGS_PATH,),
+                check=lambda data: controls.relay_settings_applied(data, relay_id, body["dry_contacts"], changes),
+            )
 
     async def _set_storage(
         self, *, mode: StorageMode | None = None, reserve_soc: float | None = None,
         charge_from_grid: bool | None = None,
     ) -> GatewayData:
         async with self._lock:
-            self._require(Feature.TARIFF, "storage settings")
+            await self._require(Feature.TARIFF, "storage settings")
             assert self._info is not None
             current = await self._document(controls.TARIFF_PATH)
             body = controls.tariff_body(current, firmware=self._info.firmware_version, host=self.host, mode=mode,
                                         reserve_soc=reserve_soc, charge_from_grid=charge_from_grid)
 
             def check(data: GatewayData) -> str | None:
-                settings = data.storage_settings
-                if settings is None:
-                    return None
-                if mode is not None and settings.mode is not None and settings.mode != StorageMode(mode).value:
-                    return f"still reports storage mode {settings.mode}"
-                if (reserve_soc is not None and settings.reserve_soc_percent is not None
-                        and abs(settings.reserve_soc_percent - reserve_soc) > 0.5):
-                    return f"still reports a reserve of {settings.reserve_soc_percent:g} %"
-                if (charge_from_grid is not None and settings.charge_from_grid is not None
-                        and settings.charge_from_grid != charge_from_grid):
-                    return f"still reports charge from grid {'on' if settings.charge_from_grid else 'off'}"
-                return None
+                return controls.storage_applied(data, mode=mode, reserve_soc=reserve_soc,
+                                                charge_from_grid=charge_from_grid)
 
             touched = [self._read_path(controls.TARIFF_PATH, controls.TARIFF_PATH)]
             if reserve_soc is not None and Feature.ENCHARGE in (self._features or ()):
-                touched.append(self._read_path("/ivp/ensemble/secctrl", "/ivp/ensemble/secctrl"))
+                touched.append(self._read_path(controls.SECCTRL_PATH, controls.SECCTRL_PATH))
             return await self._write("PUT", controls.TARIFF_PATH, body, touched=tuple(touched), check=check)
 
     async def set_storage_mode(self, mode: StorageMode) -> GatewayData:
@@ -770,41 +798,23 @@ class Gateway:
 
     async def _acb(self, serial: str, body: Mapping[str, Any], method: str, *, sleeping: bool) -> GatewayData:
         async with self._lock:
-            self._require(Feature.ACB, "AC battery sleep")
+            await self._require(Feature.ACB, "AC battery sleep")
             acb = self._data.acb if self._data is not None else None
             if acb is not None and acb.units and serial not in acb.units:
                 raise FeatureNotAvailable(f"no AC battery {serial}", host=self.host,
                                           endpoint=controls.ACB_CONFIG_PATH)
-
-            def check(data: GatewayData) -> str | None:
-                unit = data.acb.units.get(serial) if data.acb is not None else None
-                state = unit.sleep_enabled if unit is not None else None
-                if state is None or state == sleeping:
-                    return None
-                return f"still reports AC battery {serial} {'awake' if sleeping else 'asleep'}"
-
-            touched = (self._read_path("/inventory.json", "/inventory.json?deleted=1"),)
-            return await self._write(method, controls.ACB_CONFIG_PATH, body, touched=touched, check=check)
+            touched = (self._read_path("/inventory.json", controls.ACB_INVENTORY_PATH),)
+            return await self._write(method, controls.ACB_CONFIG_PATH, body, touched=touched,
+                                     check=lambda data: controls.acb_applied(data, serial, sleeping))
 
     async def set_generator_mode(self, mode: str) -> GatewayData:
         """Generator command: on, off or auto."""
         async with self._lock:
-            self._require(Feature.GENERATOR, "generator mode")
+            await self._require(Feature.GENERATOR, "generator mode")
             body = controls.gen_mode_body(mode, host=self.host)
-
-            def check(data: GatewayData) -> str | None:
-                doc = data.generator.mode if data.generator is not None else None
-                state = doc.get("gen_cmd") if doc is not None else None
-                return None if state in (mode, None) else f"still reports generator mode {state}"
-
             touched = [controls.GEN_MODE_PATH]
-            generator_state = self._read_path("/ivp/ensemble/generator", "")
+            generator_state = self._read_path(controls.GENERATOR_PATH, "")
             if generator_state:
                 touched.append(generator_state)
-            return await self._write("POST", controls.GEN_MODE_PATH, body, touched=tuple(touched), check=check)
-
-
-def _same(got: Any, want: Any) -> bool:
-    if isinstance(got, int | float) and isinstance(want, int | float) and not isinstance(got, bool):
-        return abs(float(got) - float(want)) < 1e-6
-    return bool(got == want)
+            return await self._write("POST", controls.GEN_MODE_PATH, body, touched=tuple(touched),
+                                     check=lambda data: controls.generator_applied(data, mode))

@@ -10,7 +10,9 @@ the last good value through a glitch and accepts what is genuine:
   a drop at any other time is held like a lifetime drop;
 - 7-day counters roll, so they may drop; only a fall to 0 is held (until it persists);
 - any counter jumping up by more than 2^31 Wh in one poll is a spike and is held until it persists
-  for `spike_persist_polls` polls.
+  for `spike_persist_polls` polls;
+- the balanced net consumption lifetime counter (consumption_net) is signed: it falls whenever the
+  house exports, so only a jump of more than 2^31 Wh either way or a one-poll zero is a glitch.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class CounterKind(enum.Enum):
     LIFETIME = "lifetime"
     TODAY = "today"
     WINDOW = "window"  # rolling (last seven days)
+    SIGNED = "signed"  # a balance that legitimately falls (net consumption while exporting)
 
 
 @dataclass(slots=True)
@@ -49,6 +52,11 @@ _ENERGY_KINDS: tuple[tuple[str, CounterKind], ...] = (
     ("wh_today", CounterKind.TODAY),
     ("wh_last_seven_days", CounterKind.WINDOW),
     ("wh_lifetime", CounterKind.LIFETIME),
+)
+_SIGNED_ENERGY_KINDS: tuple[tuple[str, CounterKind], ...] = (
+    ("wh_today", CounterKind.TODAY),
+    ("wh_last_seven_days", CounterKind.WINDOW),
+    ("wh_lifetime", CounterKind.SIGNED),
 )
 _METER_KINDS: tuple[tuple[str, CounterKind], ...] = (
     ("energy_delivered_wh", CounterKind.LIFETIME),
@@ -79,7 +87,7 @@ class EnergyGuard:
             data,
             production=self._energy("production", data.production, moment),
             consumption_total=self._energy("consumption_total", data.consumption_total, moment),
-            consumption_net=self._energy("consumption_net", data.consumption_net, moment),
+            consumption_net=self._energy("consumption_net", data.consumption_net, moment, _SIGNED_ENERGY_KINDS),
             meters={kind: self._meter(f"meters.{kind}", reading, moment) for kind, reading in data.meters.items()},
             inverters={serial: self._inverter(serial, inverter, moment)
                        for serial, inverter in data.inverters.items()},
@@ -87,12 +95,13 @@ class EnergyGuard:
 
     # ------------------------------------------------------------------ per model
 
-    def _energy(self, key: str, reading: EnergyReading | None, moment: datetime) -> EnergyReading | None:
+    def _energy(self, key: str, reading: EnergyReading | None, moment: datetime,
+                kinds: tuple[tuple[str, CounterKind], ...] = _ENERGY_KINDS) -> EnergyReading | None:
         if reading is None:
             return None
-        changes = self._fields(key, reading, _ENERGY_KINDS, moment)
+        changes = self._fields(key, reading, kinds, moment)
         if reading.phases:
-            changes["phases"] = {name: self._energy(f"{key}.{name}", phase, moment)
+            changes["phases"] = {name: self._energy(f"{key}.{name}", phase, moment, kinds)
                                  for name, phase in reading.phases.items()}
         return dataclasses.replace(reading, **changes) if changes else reading
 
@@ -129,8 +138,10 @@ class EnergyGuard:
             self._tracks[key] = _Track(last=value, day=today)
             return value
         last = track.last
-        if value - last > SPIKE_WH:
+        if value - last > SPIKE_WH or (kind is CounterKind.SIGNED and last - value > SPIKE_WH):
             return self._hold(key, track, value, needed=self._spike_persist, why="2^32 spike", today=today)
+        if kind is CounterKind.SIGNED and value == 0 != last:
+            return self._hold(key, track, value, needed=self._persist, why="zero", today=today)
         if kind is CounterKind.LIFETIME and value < last:
             return self._hold(key, track, value, needed=self._persist, why="step back", today=today)
         if kind is CounterKind.WINDOW and value == 0 < last:

@@ -419,11 +419,14 @@ class GatewayData:
     c6cc: C6Combiner | None
     generator: Generator | None
     tariff_raw: Mapping[str, Any] | None = None  # the whole tariff document, for read-modify-write
-    # Metered hardware without a production CT: the idle CT slot's counters as production.json reports them
-    # (what HA core shows as today / 7-day production there); None when the production CT is active or absent.
-    # `production` itself then has no today / 7-day values (None): the idle CT does not measure the inverters.
-    idle_production_ct: EnergyReading | None = None
     live: LiveData | None = None
     updated_at: float | None = None  # epoch seconds
     endpoints: Mapping[str, EndpointStatus] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict)  # path -> decoded body (diagnostics)
+    # Metered hardware without a production CT: the idle CT slot's counters as production.json reports them
+    # (what HA core shows as today / 7-day production there); None when the production CT is active or absent.
+    # `production` itself then has no today / 7-day values (None): the idle CT does not measure the inverters.
+    idle_production_ct: EnergyReading | None = None
+    # False when the CT configuration (/ivp/meters) could not be read: phase_count / phase_mode are then only
+    # defaults (1 / None) and the snapshot reports them as null.
+    phase_layout_known: bool = True

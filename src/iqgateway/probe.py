@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .answer import Answer
+from .assemble import check_answer
 from .endpoints import acb, dry_contacts, ensemble, generator, inverters, livedata, meters, production, tariff
 from .endpoints.production import ProductionDoc
 from .endpoints.values import answer_json
@@ -37,6 +38,7 @@ _PROBE_PATHS: tuple[str, ...] = (
 )
 
 _AUTH_STATUSES = (401, 403)
+_TOKEN_FIRMWARE: tuple[int, ...] = (7,)
 
 
 def probe_paths(info: DeviceInfo) -> tuple[str, ...]:
@@ -148,6 +150,10 @@ def decide_features(info: DeviceInfo, answers: Mapping[str, Answer], *, host: st
     if enabled and readings is not None:
         names.add(Feature.CT_METERS)
         endpoints += [meters.METERS, meters.METER_READINGS]
+    elif (_broken_now(meters.METERS, answers.get(meters.METERS), info)
+          or (enabled and _broken_now(meters.METER_READINGS, answers.get(meters.METER_READINGS), info))):
+        # The CT endpoints exist but failed this time: keep asking; the update learns the CTs when they answer.
+        endpoints += [meters.METERS, meters.METER_READINGS]
     phase_count, phase_mode = meters.phase_layout(ct_list)
     if phase_count == 2:
         names.add(Feature.DUAL_PHASE)
@@ -171,7 +177,7 @@ def decide_features(info: DeviceInfo, answers: Mapping[str, Answer], *, host: st
         if doc_path is not None and doc is not None and (doc.has_active_consumption or doc.has_active_storage):
             endpoints.append(doc_path)
 
-    inverter_source = _inverter_source(answers)
+    inverter_source = _inverter_source(answers, info)
     if inverter_source is not None:
         names.add(Feature.INVERTERS)
         endpoints.append(inverter_source)
@@ -217,13 +223,13 @@ def decide_features(info: DeviceInfo, answers: Mapping[str, Answer], *, host: st
     )
 
 
-def _inverter_source(answers: Mapping[str, Answer]) -> str | None:
+def _inverter_source(answers: Mapping[str, Answer], info: DeviceInfo) -> str | None:
     detailed = answers.get(inverters.DEVICE_DATA)
     doc = answer_json(detailed)
     if inverters.device_data_complete(doc):
         return inverters.DEVICE_DATA
-    if _broken_now(detailed) or (doc is not None and inverters.parse_device_data(doc) is None
-                                 and not inverters.device_data_overflow(doc)):
+    refused = detailed is not None and detailed.status in _AUTH_STATUSES  # e.g. not for this token's user
+    if not refused and _broken_now(inverters.DEVICE_DATA, detailed, info) and not inverters.device_data_overflow(doc):
         # The device has the detailed list but it failed this time: keep it as the source rather than
         # switching to the summary list for good; the next update asks again.
         return inverters.DEVICE_DATA
@@ -232,17 +238,23 @@ def _inverter_source(answers: Mapping[str, Answer]) -> str | None:
     return None
 
 
-def _broken_now(answer: Answer | None) -> bool:
-    """The endpoint exists but this answer was unusable (5xx, timeout, garbled JSON).
+def _broken_now(path: str, answer: Answer | None, info: DeviceInfo) -> bool:
+    """The endpoint exists but this answer was unusable (5xx, timeout, garbled or drifted JSON).
 
-    401/403/404 and HTML pages (what old firmware serves for paths it does not know) mean "not available".
+    404 and HTML pages (what old firmware serves for paths it does not know) mean "not available", and so
+    does 401/403 on digest firmware (below 7), which refuses some endpoints even to the installer. With a
+    token (firmware 7 and newer) a refusal of one endpoint is a failure of this request, not an answer.
     """
-    if answer is None or answer.status in (*_AUTH_STATUSES, 404):
+    if answer is None or answer.status == 404:
         return False
+    if answer.status in _AUTH_STATUSES:
+        return info.firmware_version >= _TOKEN_FIRMWARE
     if answer.error is not None or answer.status >= 500:
         return True
     looks_html = "html" in answer.content_type.lower() or answer.body.lstrip()[:1] == b"<"
-    return not looks_html and answer_json(answer) is None
+    if looks_html and answer_json(answer) is None:
+        return False
+    return check_answer(path, answer, host="") is not None
 
 
 def _ensemble(answers: Mapping[str, Answer], names: set[Feature], endpoints: list[str]) -> None:

@@ -216,6 +216,9 @@ class Transport:
         wait: float,
     ) -> HttpReply:
         session = self.session
+        if session.closed:
+            raise CommunicationError("the HTTP session given to the gateway is closed", host=self._netloc,
+                                     endpoint=path)
         if self._session_cookie is not None:
             extra["Cookie"] = f"{SESSION_COOKIE}={self._session_cookie}"
         if not self.keep_alive:

@@ -18,7 +18,7 @@ from iqgateway.gateway import Gateway
 from iqgateway.simulator.replay import ReplaySource
 from iqgateway.simulator.server import SimulatedEnvoy
 from iqgateway.snapshot import snapshot_dict
-from tests.cli.common import invoke_async
+from tests.cli.common import invoke, invoke_async
 from tests.shared import CAPTURES, REFS_PYENPHASE
 
 VOLATILE = ("endpoints", "live", "updated_at")  # these depend on when the update ran
@@ -118,3 +118,12 @@ async def test_capture_of_unreachable_host_fails_in_one_line(tmp_path: Path, unu
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_capture_into_a_file_path_fails_in_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    result = invoke(["capture", "127.0.0.1:1", str(blocker / "capture")])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith(f"Error: cannot create {blocker / 'capture'}")

@@ -35,7 +35,8 @@ async def test_watch_once_shows_the_devices_power_flows() -> None:
     assert kwh(total["wh_lifetime"]) in consumption_row
     grid_row = next(line for line in out.splitlines() if "Grid" in line)
     assert watts(net["watts_now"]) in grid_row  # "-11 W": exporting
-    assert out.count("Envoy ") == 1
+    assert out.count(f"Envoy {ref['serial']}") == 1
+    assert f"firmware {ref['firmware']}" in out
 
 
 async def test_watch_count_refreshes_that_many_times() -> None:

@@ -203,16 +203,17 @@ async def test_device_entities_and_states_match_the_simulator(stack: Stack) -> N
         token = await _access_token(session, stack.base)
         devices = await _ws(session, stack.base, token, "config/device_registry/list")
         entities = await _ws(session, stack.base, token, "config/entity_registry/list")
+        energy = await _ws(session, stack.base, token, "energy/get_prefs")
         async with session.get(f"{stack.base}/api/states", headers={"Authorization": f"Bearer {token}"}) as resp:
             states = {state["entity_id"]: state for state in await resp.json()}
         async with session.get(
-            f"{stack.base}/api/config/config_entries/entry",
-            params={"domain": "enphase_envoy"},
-            headers={"Authorization": f"Bearer {token}"},
+            f"{stack.base}/api/config/config_entries/entry", headers={"Authorization": f"Bearer {token}"}
         ) as resp:
-            entries = await resp.json()
+            all_entries = await resp.json()
 
+    entries = [entry for entry in all_entries if entry["domain"] == "enphase_envoy"]
     assert [entry["state"] for entry in entries] == ["loaded"]
+    assert {entry["domain"]: entry["state"] for entry in all_entries if entry["state"] != "loaded"} == {}
     envoy = next(device for device in devices if device["id"] == device_id)
     assert ["enphase_envoy", serial] in envoy["identifiers"]
     assert envoy["name"] == f"Envoy {serial}"
@@ -243,6 +244,14 @@ async def test_device_entities_and_states_match_the_simulator(stack: Stack) -> N
         assert watts == pytest.approx(inverter["last_report_watts"], abs=1.0), inverter_serial
     battery_soc = expected["encharge_aggregate"]["soc_percent"]
     assert value(f"{serial}_battery_level") == pytest.approx(battery_soc, abs=1.0)
+
+    # The Energy dashboard is wired to the Envoy's lifetime counters.
+    sources = {source["type"]: source for source in energy["energy_sources"]}
+    assert sources["solar"]["stat_energy_from"] == ours[f"{serial}_lifetime_production"]
+    assert sources["grid"]["flow_from"][0]["stat_energy_from"] == ours[f"{serial}_lifetime_net_consumption"]
+    assert sources["grid"]["flow_to"][0]["stat_energy_to"] == ours[f"{serial}_lifetime_net_production"]
+    assert sources["battery"]["stat_energy_from"] == ours[f"{serial}_lifetime_battery_discharged"]
+    assert sources["battery"]["stat_energy_to"] == ours[f"{serial}_lifetime_battery_charged"]
 
 
 @pytest.mark.skipif(chromium_path() is None, reason="headless Chromium is not installed (.ci/run installs it)")

@@ -8,7 +8,9 @@ from custom_components.enphase_envoy.const import DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 
+from iqgateway import Gateway, GatewayData
 from iqgateway.simulator.server import SimulatedEnvoy
+from tests.ha.common import firmware_major
 
 
 def entity_id(hass: HomeAssistant, domain: str, unique_id: str) -> str:
@@ -53,3 +55,18 @@ def enpower_inventory(envoy: SimulatedEnvoy) -> dict[str, Any]:
     doc = device_document(envoy, "/ivp/ensemble/inventory")
     group = next(g for g in doc if g.get("type") == "ENPOWER")
     return group["devices"][0]  # type: ignore[no-any-return]
+
+
+async def read_device(envoy: SimulatedEnvoy) -> GatewayData:
+    """What the simulated Envoy reports now, read by a Gateway of its own (not the integration's)."""
+    if firmware_major(envoy) < 7:
+        gateway = Gateway(envoy.url, username="installer", password="")
+    else:
+        gateway = Gateway(envoy.url, token=envoy.mint_token())
+    try:
+        await gateway.setup()
+        await gateway.authenticate()
+        await gateway.probe()
+        return await gateway.update()
+    finally:
+        await gateway.close()

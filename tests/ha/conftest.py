@@ -17,7 +17,7 @@ from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
-from iqgateway.auth.enlighten import CloudEndpoints
+from iqgateway import CloudEndpoints
 from iqgateway.simulator.enlighten import SimulatedCloud
 from iqgateway.simulator.server import SimulatedEnvoy
 from iqgateway.simulator.testing import profile_envoy, replay_envoy, simulated_cloud

@@ -12,7 +12,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
 from iqgateway.simulator.server import SimulatedEnvoy
-from tests.ha.actions import call, device_document, state_of
+from tests.ha.actions import call, device_document, read_device, state_of
 from tests.ha.common import setup_envoy_entry
 from tests.ha.conftest import StartEnvoy
 
@@ -62,3 +62,25 @@ async def test_failed_press_raises_a_translated_error(hass: HomeAssistant, start
     assert err.translation_placeholders["action"] == "press"
     assert "/admin/lib/acb_config" in err.translation_placeholders["reason"]
     assert f"button.acb_{UNIT}_sleep" in str(err)
+
+
+async def test_acb_profile_sleep_and_wake(hass: HomeAssistant, start_envoy: StartEnvoy) -> None:
+    """A synthetic AC battery system: the buttons change what the device reports about the unit."""
+    envoy = await start_envoy(profile="acb")
+    await setup_envoy_entry(hass, envoy)
+    before = await read_device(envoy)
+    assert before.acb is not None
+    serial, other = sorted(before.acb.units)
+    assert before.acb.units[serial].sleep_enabled is False
+
+    await call(hass, BUTTON, SERVICE_PRESS, f"{serial}_acb_sleep")
+    asleep = await read_device(envoy)
+    assert asleep.acb is not None
+    assert (asleep.acb.units[serial].sleep_enabled, asleep.acb.units[other].sleep_enabled) == (True, False)
+    assert state_of(hass, SENSOR, f"{serial}_acb_battery_sleep_state") in ("going_to_sleep", "asleep")
+
+    await call(hass, BUTTON, SERVICE_PRESS, f"{serial}_acb_wake")
+    awake = await read_device(envoy)
+    assert awake.acb is not None
+    assert awake.acb.units[serial].sleep_enabled is False
+    assert state_of(hass, SENSOR, f"{serial}_acb_battery_sleep_state") == "awake"

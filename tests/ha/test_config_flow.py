@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 from ipaddress import ip_address
+from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
@@ -55,6 +57,19 @@ def zeroconf_info(
         type="_enphase-envoy._tcp.local.",
         properties=properties,
     )
+
+
+def reason(result: Any) -> str:
+    """The reason text shown with a form's error."""
+    placeholders = result["description_placeholders"]
+    assert placeholders is not None
+    return str(placeholders["reason"])
+
+
+def schema_keys(result: Any) -> dict[str, Any]:
+    schema = result["data_schema"]
+    assert schema is not None
+    return {str(key): key for key in schema.schema}
 
 
 async def user_flow(hass: HomeAssistant, user_input: dict[str, Any]) -> Any:
@@ -129,7 +144,7 @@ async def test_user_cannot_connect_then_recovers(hass: HomeAssistant, start_envo
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "cannot_connect"}
-    assert dead in result["description_placeholders"]["reason"]
+    assert dead in reason(result)
     envoy = await start_envoy(OLD)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_HOST: envoy.address, CONF_USERNAME: "installer"}
@@ -145,7 +160,7 @@ async def test_user_wrong_digest_password(hass: HomeAssistant, start_envoy: Star
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "invalid_auth"}
-    assert result["description_placeholders"]["reason"]
+    assert reason(result)
 
 
 async def test_user_expired_token(hass: HomeAssistant, start_envoy: StartEnvoy) -> None:
@@ -155,7 +170,7 @@ async def test_user_expired_token(hass: HomeAssistant, start_envoy: StartEnvoy) 
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "invalid_auth"}
-    assert "expired" in result["description_placeholders"]["reason"].lower()
+    assert "expired" in reason(result).lower()
 
 
 async def test_user_manual_flag_without_token(hass: HomeAssistant, start_envoy: StartEnvoy) -> None:
@@ -174,7 +189,7 @@ async def test_user_mfa_account(hass: HomeAssistant, start_envoy: StartEnvoy, st
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "invalid_auth"}
-    assert "token" in result["description_placeholders"]["reason"].lower()
+    assert "token" in reason(result).lower()
 
 
 async def test_user_wrong_cloud_password(hass: HomeAssistant, start_envoy: StartEnvoy, start_cloud: Any) -> None:
@@ -210,7 +225,7 @@ async def test_user_unknown_error(hass: HomeAssistant) -> None:
     with patch("custom_components.enphase_envoy.config_flow.make_gateway", return_value=_Broken()):
         result = await user_flow(hass, {CONF_HOST: "127.0.0.1:1"})
     assert result["errors"] == {"base": "unknown"}
-    assert result["description_placeholders"]["reason"] == "RuntimeError: boom"
+    assert reason(result) == "RuntimeError: boom"
 
 
 async def test_user_already_configured(hass: HomeAssistant, start_envoy: StartEnvoy) -> None:
@@ -232,7 +247,7 @@ async def test_zeroconf_new_device(hass: HomeAssistant, start_envoy: StartEnvoy)
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
-    schema = {str(key): key for key in result["data_schema"].schema}
+    schema = schema_keys(result)
     assert schema[CONF_HOST].default() == envoy.address
     assert schema[CONF_USERNAME].default() == "installer"  # protovers < 7
     flows = hass.config_entries.flow.async_progress()
@@ -251,13 +266,15 @@ async def test_zeroconf_token_firmware_no_installer_default(hass: HomeAssistant,
         context={"source": SOURCE_ZEROCONF},
         data=zeroconf_info(capture_serial(TOKEN), capture_firmware(TOKEN), envoy.port),
     )
-    schema = {str(key): key for key in result["data_schema"].schema}
+    schema = schema_keys(result)
     assert schema[CONF_USERNAME].default() == ""
 
 
 async def test_zeroconf_ipv6_aborts(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=zeroconf_info("122302045041", "7.6.175", 80, address="fe80::1")
+        DOMAIN,
+        context={"source": SOURCE_ZEROCONF},
+        data=zeroconf_info("122302045041", "7.6.175", 80, address="fe80::1"),
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "not_ipv4_address"
@@ -491,16 +508,19 @@ async def test_options_flow(hass: HomeAssistant, start_envoy: StartEnvoy) -> Non
 # ---------------------------------------------------------------------------------------------- translations
 
 
+FOLDER = Path(__file__).resolve().parents[2] / "custom_components" / "enphase_envoy"
+
+
+def test_translations_are_a_copy_of_strings() -> None:
+    strings = json.loads((FOLDER / "strings.json").read_text())
+    assert strings == json.loads((FOLDER / "translations" / "en.json").read_text())
+    assert "[%key:" not in (FOLDER / "strings.json").read_text()  # custom integrations get no key references
+
+
 def test_every_error_and_abort_is_translated() -> None:
-    from pathlib import Path
-
-    folder = Path(__file__).resolve().parents[2] / "custom_components" / "enphase_envoy"
-    strings = json.loads((folder / "strings.json").read_text())
-    assert strings == json.loads((folder / "translations" / "en.json").read_text())
-    source = (folder / "config_flow.py").read_text() + (folder / "coordinator.py").read_text()
-    import re
-
-    for reason in set(re.findall(r'reason="([a-z_0-9]+)"', source)):
+    strings = json.loads((FOLDER / "strings.json").read_text())
+    source = (FOLDER / "config_flow.py").read_text() + (FOLDER / "coordinator.py").read_text()
+    for reason in set(re.findall(r'reason="([a-z_0-9]+)"', source)) | {"already_configured", "unique_id_mismatch"}:
         assert reason in strings["config"]["abort"], reason
     for error in set(re.findall(r'CheckFailed\("([a-z_]+)"', source)) | {"unknown"}:
         assert error in strings["config"]["error"], error

@@ -10,7 +10,12 @@ from typing import Any
 
 import jwt
 import pytest
-from freezegun import freeze_time
+from custom_components.enphase_envoy.const import (
+    CONF_USE_MANUAL_TOKEN,
+    DOMAIN,
+    ISSUE_MANUAL_TOKEN_EXPIRING,
+    ISSUE_TOKEN_REFRESH_FAILED,
+)
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_TOKEN, STATE_UNAVAILABLE
@@ -20,12 +25,6 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
-from custom_components.enphase_envoy.const import (
-    CONF_USE_MANUAL_TOKEN,
-    DOMAIN,
-    ISSUE_MANUAL_TOKEN_EXPIRING,
-    ISSUE_TOKEN_REFRESH_FAILED,
-)
 from iqgateway.simulator.enlighten import SimulatedCloud
 
 from .common import capture_firmware, capture_serial, envoy_entry_data, setup_envoy_entry
@@ -87,6 +86,18 @@ async def test_core_entry_with_expired_token_gets_a_new_one(
     assert entry.data[CONF_TOKEN] != stale
 
 
+async def test_core_entry_expired_token_cloud_down_retries(
+    hass: HomeAssistant, start_envoy: StartEnvoy, start_cloud: Any
+) -> None:
+    cloud: SimulatedCloud = await start_cloud()
+    envoy = await start_envoy(TOKEN, cloud=cloud)
+    stale = cloud.mint(capture_serial(TOKEN), lifetime_s=-DAY)
+    await cloud.down("refuse")
+    entry = await setup_envoy_entry(hass, envoy, data=envoy_entry_data(envoy, manual_token=False, token=stale))
+    assert entry.state is ConfigEntryState.SETUP_RETRY  # the cloud is down: try again later, no reauth
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+
+
 async def test_revoked_cloud_token_is_replaced(
     hass: HomeAssistant, start_envoy: StartEnvoy, start_cloud: Any, freezer: FrozenDateTimeFactory
 ) -> None:
@@ -114,6 +125,7 @@ async def test_manual_token_near_expiry_raises_issue(
     assert issue.severity is ir.IssueSeverity.WARNING
     assert issue.translation_placeholders is not None
     assert issue.translation_placeholders["title"] == entry.title
+    assert issue.translation_placeholders["expires"] == (dt_util.now() + timedelta(days=10)).strftime("%Y-%m-%d")
 
     # the user pastes a new token (reconfigure): the issue goes away
     result = await entry.start_reconfigure_flow(hass)
@@ -125,6 +137,16 @@ async def test_manual_token_near_expiry_raises_issue(
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"{ISSUE_MANUAL_TOKEN_EXPIRING}_{entry.entry_id}") is None
+
+
+async def test_removed_entry_leaves_no_issue(hass: HomeAssistant, start_envoy: StartEnvoy) -> None:
+    envoy = await start_envoy(TOKEN)
+    entry = await setup_envoy_entry(hass, envoy, data=envoy_entry_data(envoy, token=envoy.mint_token(days=5)))
+    issue_id = f"{ISSUE_MANUAL_TOKEN_EXPIRING}_{entry.entry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
 
 
 async def test_cloud_refresh_failure_raises_issue_then_recovers(
@@ -149,10 +171,7 @@ async def test_cloud_refresh_failure_raises_issue_then_recovers(
     assert token not in caplog.text
 
     await cloud.up()
-    await coordinator.async_refresh()  # within the hour: the cloud is left alone
-    assert cloud.tokens_issued == 0
-    with freeze_time(dt_util.utcnow() + timedelta(minutes=61), tick=True):
-        await coordinator.async_refresh()
+    await coordinator.async_refresh()
     assert coordinator.last_update_success
     assert cloud.tokens_issued == 1
     assert entry.data[CONF_TOKEN] != token

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from homeassistant.core import HomeAssistant
-
 from custom_components.enphase_envoy.const import OPTION_DIAGNOSTICS_INCLUDE_FIXTURES
 from custom_components.enphase_envoy.diagnostics import async_get_config_entry_diagnostics, scrub, to_jsonable
+from homeassistant.core import HomeAssistant
+
 from iqgateway.simulator.enlighten import SimulatedCloud
+from tests.shared import CAPTURES
 
 from .common import CLOUD_PASSWORD, CLOUD_USER, capture_firmware, capture_serial, envoy_entry_data, setup_envoy_entry
 from .conftest import StartEnvoy
-from tests.shared import CAPTURES
 
 BATTERY = "8.2.4286_with_3cts_and_battery_split"
 OLD = "5.0.62"
@@ -94,7 +94,10 @@ async def test_diagnostics_with_fixtures(
     assert report["raw_data"]
     assert report["envoy_entities_by_device"]
     devices = [d["device"] for d in report["envoy_entities_by_device"]]
-    assert all(ident.startswith("**REDACTED") for d in devices for ident in d["identifiers"])
+    idents = [ident for d in devices for ident in d["identifiers"]]
+    relays = {"NC1", "NC2", "NO1", "NO2"}  # relay ids are not serial numbers
+    assert relays <= set(idents)
+    assert all(ident.startswith("**REDACTED") for ident in idents if ident not in relays)
 
 
 async def test_diagnostics_without_fixtures(hass: HomeAssistant, start_envoy: StartEnvoy) -> None:
@@ -114,8 +117,10 @@ async def test_diagnostics_failing_fetch(hass: HomeAssistant, start_envoy: Start
     entry = await setup_envoy_entry(hass, envoy, options={OPTION_DIAGNOSTICS_INCLUDE_FIXTURES: True})
     await envoy.stop()  # the device is gone while the report is made
     report = await async_get_config_entry_diagnostics(hass, entry)
-    assert report["fixtures"]
-    assert all(item["status"] == 0 and item["error"] for item in report["fixtures"].values())
+    fixtures = report["fixtures"]
+    assert fixtures["/info"]["error"]
+    assert all(item["error"] for item in fixtures.values())
+    assert list(fixtures.values())[-1]["error"] == "skipped: the device stopped answering"
 
 
 def test_scrub_and_jsonable() -> None:

@@ -8,7 +8,7 @@ from homeassistant.components.number.const import DOMAIN as NUMBER
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
-from tests.ha.actions import call, relay_setting, state_of, tariff_storage
+from tests.ha.actions import call, read_device, relay_setting, state_of, tariff_storage
 from tests.ha.common import setup_envoy_entry
 from tests.ha.conftest import StartEnvoy
 
@@ -58,3 +58,23 @@ async def test_failed_reserve_raises_a_translated_error(hass: HomeAssistant, sta
     assert "/admin/lib/tariff" in err.translation_placeholders["reason"]
     assert "number.enpower_202411990001_reserve_battery_level" in str(err)
     assert tariff_storage(envoy)["reserved_soc"] == 0.0
+
+
+async def test_full_us_profile_numbers(hass: HomeAssistant, start_envoy: StartEnvoy) -> None:
+    """A synthetic full system: the reserve and a relay's cutoff level change on the device."""
+    envoy = await start_envoy(profile="full-us")
+    await setup_envoy_entry(hass, envoy)
+    before = await read_device(envoy)
+    assert before.enpower is not None
+    enpower = before.enpower.serial_number
+
+    await call(hass, NUMBER, SERVICE_SET_VALUE, f"{enpower}_reserve_soc", **{ATTR_VALUE: 35})
+    await call(hass, NUMBER, SERVICE_SET_VALUE, f"{enpower}_relay_NC1_soc_low", **{ATTR_VALUE: 15})
+
+    after = await read_device(envoy)
+    assert after.storage_settings is not None
+    assert after.storage_settings.reserve_soc_percent == 35
+    assert after.dry_contacts is not None
+    assert after.dry_contacts["NC1"].soc_low == 15
+    assert float(state_of(hass, NUMBER, f"{enpower}_reserve_soc")) == 35.0
+    assert float(state_of(hass, NUMBER, f"{enpower}_relay_NC1_soc_low")) == 15.0

@@ -8,7 +8,7 @@ from homeassistant.components.select import DOMAIN as SELECT
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
-from tests.ha.actions import call, device_document, relay_setting, state_of, tariff_storage
+from tests.ha.actions import call, device_document, read_device, relay_setting, state_of, tariff_storage
 from tests.ha.common import setup_envoy_entry
 from tests.ha.conftest import StartEnvoy
 
@@ -77,3 +77,28 @@ async def test_failed_select_raises_a_translated_error(hass: HomeAssistant, star
     assert "select.enpower_202411990001_storage_mode" in str(err)
     assert tariff_storage(envoy)["mode"] == "self-consumption"
     assert state_of(hass, SELECT, f"{ENPOWER}_storage_mode") == "self_consumption"
+
+
+async def test_full_us_profile_selects(hass: HomeAssistant, start_envoy: StartEnvoy) -> None:
+    """A synthetic full system: storage mode, relay settings and generator mode change on the device."""
+    envoy = await start_envoy(profile="full-us")
+    await setup_envoy_entry(hass, envoy)
+    before = await read_device(envoy)
+    assert before.enpower is not None
+    enpower = before.enpower.serial_number
+
+    await call(hass, SELECT, SERVICE_SELECT_OPTION, f"{enpower}_storage_mode", **{ATTR_OPTION: "backup"})
+    await call(hass, SELECT, SERVICE_SELECT_OPTION, f"{enpower}_relay_NC1_microgrid_action", **{ATTR_OPTION: "powered"})
+    await call(hass, SELECT, SERVICE_SELECT_OPTION, f"{enpower}_generator_mode", **{ATTR_OPTION: "on"})
+
+    after = await read_device(envoy)
+    assert after.storage_settings is not None
+    assert after.storage_settings.mode == "backup"
+    assert after.dry_contacts is not None
+    assert after.dry_contacts["NC1"].micro_grid_action == "apply"
+    assert after.generator is not None
+    assert after.generator.mode is not None
+    assert after.generator.mode["gen_cmd"] == "on"
+    assert state_of(hass, SELECT, f"{enpower}_storage_mode") == "backup"
+    assert state_of(hass, SELECT, f"{enpower}_relay_NC1_microgrid_action") == "powered"
+    assert state_of(hass, SELECT, f"{enpower}_generator_mode") == "on"

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from custom_components.enphase_envoy.const import DOMAIN
 from homeassistant.components.sensor import DOMAIN as SENSOR
 from homeassistant.core import HomeAssistant
@@ -14,7 +15,7 @@ from homeassistant.helpers import entity_registry as er
 from iqgateway.simulator.server import SimulatedEnvoy
 from tests.ha.common import setup_envoy_entry
 from tests.ha.conftest import StartEnvoy
-from tests.shared import CAPTURES, SHARED
+from tests.shared import CAPTURES, REFS_PYENPHASE, SHARED
 
 REGISTRY_SPEC = SHARED / "spec" / "ha-entity_registry_2025.4.4.md"
 # The serials the spec's example device uses, and the role each stands for.
@@ -161,3 +162,34 @@ def test_every_translation_key_has_a_name_and_its_states() -> None:
     icons = json.loads((component / "icons.json").read_text())["entity"]
     for platform, keys in icons.items():
         assert set(keys) <= used[platform], platform
+
+
+async def test_inverter_details_from_device_data(
+    hass: HomeAssistant, start_envoy: StartEnvoy, entity_registry_enabled_by_default: None
+) -> None:
+    """Firmware with /ivp/pdm/device_data: each inverter's DC/AC values, temperature and energy counters."""
+    capture = "8.3.5169_with_generator"
+    envoy = await start_envoy(capture)
+    await setup_envoy_entry(hass, envoy)
+    reference = json.loads((REFS_PYENPHASE / f"{capture}.json").read_text())["inverters"]
+    fields = {  # sensor key -> (reference leaf, factor to the unit Home Assistant shows)
+        "dc_voltage": ("dc_voltage_v", 1.0),
+        "dc_current": ("dc_current_a", 1.0),
+        "ac_voltage": ("ac_voltage_v", 1.0),
+        "ac_current": ("ac_current_a", 1.0),
+        "ac_frequency": ("ac_frequency_hz", 1.0),
+        "temperature": ("temperature_c", 1.0),
+        "lifetime_energy": ("lifetime_energy_wh", 1e-3),  # shown in kWh
+        "energy_today": ("energy_today_wh", 1.0),
+        "last_report_duration": ("last_report_duration_s", 1.0),
+        "max_reported": ("max_report_watts", 1.0),
+    }
+    assert len(reference) == 20
+    registry = er.async_get(hass)
+    for serial, values in reference.items():
+        for key, (leaf, factor) in fields.items():
+            entity_id = registry.async_get_entity_id(SENSOR, DOMAIN, f"{serial}_{key}")
+            assert entity_id is not None, (serial, key)
+            state = hass.states.get(entity_id)
+            assert state is not None
+            assert float(state.state) == pytest.approx(values[leaf] * factor, rel=1e-6), (serial, key)

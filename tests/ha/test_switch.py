@@ -8,7 +8,7 @@ from homeassistant.const import SERVICE_TOGGLE, SERVICE_TURN_OFF, SERVICE_TURN_O
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 
-from tests.ha.actions import call, enpower_inventory, relay_status, state_of, tariff_storage
+from tests.ha.actions import call, enpower_inventory, read_device, relay_status, state_of, tariff_storage
 from tests.ha.common import setup_envoy_entry
 from tests.ha.conftest import StartEnvoy
 
@@ -78,3 +78,29 @@ async def test_failed_switch_raises_a_translated_error(hass: HomeAssistant, star
     assert "/ivp/ensemble/dry_contacts" in err.translation_placeholders["reason"]
     assert "refused to turn off switch.ac_water_heater: " in str(err), str(err)
     assert state_of(hass, SWITCH, uid) == STATE_ON
+
+
+async def test_full_us_profile_switches(hass: HomeAssistant, start_envoy: StartEnvoy) -> None:
+    """A synthetic full system: the switches change what the device itself then reports."""
+    envoy = await start_envoy(profile="full-us")
+    await setup_envoy_entry(hass, envoy)
+    before = await read_device(envoy)
+    assert before.enpower is not None
+    enpower = before.enpower.serial_number
+    assert before.storage_settings is not None
+    assert before.storage_settings.charge_from_grid is False
+
+    await call(hass, SWITCH, SERVICE_TURN_OFF, f"{enpower}_mains_admin_state")
+    await call(hass, SWITCH, SERVICE_TURN_OFF, f"{enpower}_relay_NC2_relay_status")
+    await call(hass, SWITCH, SERVICE_TURN_ON, f"{enpower}_charge_from_grid")
+
+    after = await read_device(envoy)
+    assert after.enpower is not None
+    assert after.enpower.mains_admin_state == "open"
+    assert after.dry_contacts is not None
+    assert (after.dry_contacts["NC2"].status, after.dry_contacts["NC1"].status) == ("open", "closed")
+    assert after.storage_settings is not None
+    assert after.storage_settings.charge_from_grid is True
+    assert state_of(hass, SWITCH, f"{enpower}_mains_admin_state") == STATE_OFF
+    assert state_of(hass, SWITCH, f"{enpower}_relay_NC2_relay_status") == STATE_OFF
+    assert state_of(hass, SWITCH, f"{enpower}_charge_from_grid") == STATE_ON

@@ -228,3 +228,49 @@ async def test_pasted_token_cannot_be_refreshed() -> None:
     async with replay_envoy(CAPTURE) as envoy, connected(envoy) as gateway:
         with pytest.raises(AuthenticationError, match="paste a new token"):
             await gateway.refresh_token()
+
+
+async def test_expired_stored_token_is_replaced_from_the_cloud() -> None:
+    """A stored token with the Enlighten credentials beside it (as a config entry keeps them) renews itself."""
+    async with simulated_cloud() as cloud, replay_envoy(CAPTURE, cloud=cloud) as envoy:
+        gateway = Gateway(envoy.url, token=envoy.mint_token(days=-1), username=DEMO_EMAIL, password=DEMO_PASSWORD,
+                          cloud=CloudEndpoints(cloud.url, cloud.url))
+        try:
+            assert not gateway.manual_token
+            await gateway.authenticate()
+            assert cloud.tokens_issued == 1
+            assert not gateway.manual_token
+            data = await gateway.update()
+        finally:
+            await gateway.close()
+        assert data.production is not None
+
+
+async def test_rejected_stored_token_is_replaced_from_the_cloud() -> None:
+    async with simulated_cloud() as cloud, replay_envoy(CAPTURE, cloud=cloud) as envoy:
+        stored = envoy.mint_token()
+        await asyncio.sleep(1.1)  # revocation covers tokens issued before the current second
+        envoy.revoke_tokens()
+        gateway = Gateway(envoy.url, token=stored, username=DEMO_EMAIL, password=DEMO_PASSWORD,
+                          cloud=CloudEndpoints(cloud.url, cloud.url))
+        try:
+            await gateway.authenticate()
+        finally:
+            await gateway.close()
+        assert cloud.tokens_issued == 1
+        assert gateway.token != stored
+
+
+async def test_token_revoked_while_running_is_renewed_from_the_cloud() -> None:
+    async with simulated_cloud() as cloud, replay_envoy(CAPTURE, cloud=cloud) as envoy:
+        gateway = Gateway(envoy.url, username=DEMO_EMAIL, password=DEMO_PASSWORD,
+                          cloud=CloudEndpoints(cloud.url, cloud.url))
+        try:
+            first = await gateway.update()
+            await asyncio.sleep(1.1)  # revocation covers tokens issued before the current second
+            envoy.revoke_tokens()
+            again = await gateway.update()
+        finally:
+            await gateway.close()
+        assert cloud.tokens_issued == 2
+        assert again.production == first.production

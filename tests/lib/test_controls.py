@@ -210,3 +210,18 @@ async def test_refused_write() -> None:
         envoy.faults.add("500", "/ivp/ss/gen_mode")
         with pytest.raises(ControlRejected, match="HTTP 500"):
             await gateway.set_generator_mode("off")
+
+
+async def test_control_right_after_setup_reads_first() -> None:
+    """A control before any update: the gateway probes and reads first, then writes and reads back."""
+    async with recorded(make_profile("full-us")) as (recorder, envoy):
+        gateway = Gateway(envoy.url, token=envoy.mint_token())
+        try:
+            data = await gateway.set_relay("NC2", closed=False)
+        finally:
+            await gateway.close()
+        sent = {"dry_contacts": {"id": "NC2", "status": "open"}}
+        assert recorder.writes == [("POST", "/ivp/ensemble/dry_contacts", sent)]
+        assert data.dry_contacts is not None
+        assert data.dry_contacts["NC2"].status == "open"
+        assert data.production is not None

@@ -15,9 +15,9 @@ PRODUCTION = "/production.json?details=1"
 
 
 async def test_hang_on_an_optional_endpoint() -> None:
-    async with replay_envoy(CAPTURE) as envoy, connected(envoy, request_timeout=0.5) as gateway:
+    async with replay_envoy(CAPTURE) as envoy, connected(envoy, request_timeout=2.0) as gateway:
         before = await gateway.update()
-        envoy.faults.add("hang", "/ivp/ensemble/secctrl", seconds=2)
+        envoy.faults.add("hang", "/ivp/ensemble/secctrl", seconds=3)
         after = await gateway.update()
         assert after.endpoints["/ivp/ensemble/secctrl"].stale
         assert after.encharge_aggregate == before.encharge_aggregate
@@ -119,8 +119,9 @@ async def test_device_wide_reset_on_a_digest_device() -> None:
 
 
 async def test_update_deadline_names_the_endpoint_in_flight() -> None:
-    async with replay_envoy(CAPTURE) as envoy, connected(envoy, update_deadline=1.5) as gateway:
+    async with replay_envoy(CAPTURE) as envoy, connected(envoy) as gateway:
         await gateway.update()
+        gateway.update_deadline = 1.5
         envoy.faults.add("hang", "/production.json", seconds=5)
         async with asyncio.timeout(10):
             with pytest.raises(DeviceTimeout) as caught:
@@ -139,8 +140,9 @@ async def test_energy_spike_does_not_step_the_lifetime() -> None:
 
 
 async def test_deadline_also_bounds_the_retry_backoff() -> None:
-    async with replay_envoy(CAPTURE) as envoy, connected(envoy, update_deadline=1.0) as gateway:
+    async with replay_envoy(CAPTURE) as envoy, connected(envoy) as gateway:
         await gateway.update()
+        gateway.update_deadline = 1.0
         envoy.faults.add("503", "/production.json")
         async with asyncio.timeout(10):
             with pytest.raises(DeviceTimeout, match="deadline") as caught:

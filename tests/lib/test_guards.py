@@ -135,3 +135,24 @@ def test_two_guards_share_nothing() -> None:
     one.judge("c", CounterKind.LIFETIME, 1000, moment(1, 12))
     assert two.judge("c", CounterKind.LIFETIME, 10, moment(1, 12)) == 10
     assert one.snapshot_keys() == {"c": 1000}
+
+
+def test_signed_net_counter_may_fall_but_not_glitch(guard: EnergyGuard) -> None:
+    # balanced net consumption falls while the house exports; only spikes and one-poll zeros are glitches
+    series = [(8_440_000, moment(1, 12)), (8_439_200, moment(1, 12, 1)), (8_439_200 - SPIKE, moment(1, 12, 2)),
+              (8_438_900, moment(1, 12, 3)), (0, moment(1, 12, 4)), (8_438_700, moment(1, 12, 5))]
+    assert feed(guard, CounterKind.SIGNED, series) == [8_440_000, 8_439_200, 8_439_200, 8_438_900, 8_438_900,
+                                                        8_438_700]
+
+
+def test_net_consumption_lifetime_is_guarded_as_signed(guard: EnergyGuard) -> None:
+    def data(net_wh: float, when: float) -> GatewayData:
+        base = read_capture("7.3.517")
+        net = EnergyReading(watts_now=-500, wh_today=None, wh_last_seven_days=None, wh_lifetime=net_wh)
+        return dataclasses.replace(base, consumption_net=net, updated_at=when)
+
+    first = guard.apply(data(8_440_000, at(1, 12)))
+    exported = guard.apply(data(8_439_000, at(1, 12, 1)))
+    assert first.consumption_net is not None
+    assert exported.consumption_net is not None
+    assert exported.consumption_net.wh_lifetime == 8_439_000

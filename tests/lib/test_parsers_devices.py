@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from iqgateway.answer import Answer
+from iqgateway.assemble import assemble
 from iqgateway.endpoints import dry_contacts, ensemble, generator, home, inverters, livedata, meters, tariff
+from iqgateway.info import parse_info
+from iqgateway.models import GatewayData
+from iqgateway.probe import decide_features, probe_paths
+from iqgateway.snapshot import snapshot_dict
+from tests.lib.capture_answers import capture_answers
 from tests.shared import CAPTURES
 
 
@@ -170,3 +177,42 @@ def test_home_interfaces() -> None:
     assert [i.interface for i in info.interfaces] == ["ppp0", "eth0", "wlan0"]
     assert info.interfaces[2].mac == "00:10:2D:30:40:50"
     assert home.parse_home([]) is None
+
+
+def _read(capture: str, broken: dict[str, Answer]) -> GatewayData:
+    folder = CAPTURES / capture
+    info = parse_info((folder / "info").read_bytes(), host="h")
+    probe = {**capture_answers(folder, probe_paths(info)), **broken}
+    features = decide_features(info, probe, host="h")
+    update = {**capture_answers(folder, features.endpoints), **broken}
+    return assemble(info, features, update, host="h", now=1.0)
+
+
+def test_broken_ct_configuration_makes_the_phase_layout_unknown() -> None:
+    broken = {meters.METERS: Answer(meters.METERS, 500, b"<html>500</html>", "text/html", 1.0)}
+    data = _read("7.3.466_with_cts_3phase", broken)
+    assert meters.METERS in data.features.endpoints  # asked again next update
+    assert data.phase_layout_known is False
+    assert data.meters == {}
+    doc = snapshot_dict(data)
+    assert (doc["phase_count"], doc["phase_mode"]) == (None, None)
+    clean = _read("7.3.466_with_cts_3phase", {})
+    assert (clean.phase_count, clean.phase_layout_known) == (3, True)
+
+
+def test_digest_firmware_refusing_meters_means_no_cts() -> None:
+    data = _read("3.8.10", {})  # its /ivp/meters answers 401
+    assert data.phase_layout_known is True
+    assert snapshot_dict(data)["phase_count"] == 1
+    assert meters.METERS not in data.features.endpoints
+
+
+def test_failing_device_data_stays_the_inverter_source() -> None:
+    broken = {inverters.DEVICE_DATA: Answer(inverters.DEVICE_DATA, 200, b'{"553648384": {', "application/json", 1.0)}
+    data = _read("8.3.5169_with_generator", broken)
+    assert data.features.inverter_source == inverters.DEVICE_DATA
+    assert data.inverters == {}
+    refused = {inverters.DEVICE_DATA: Answer(inverters.DEVICE_DATA, 401, b"", "text/html", 1.0)}
+    fallback = _read("8.3.5169_with_generator", refused)
+    assert fallback.features.inverter_source == inverters.V1_INVERTERS
+    assert fallback.inverters["482208990001"].last_report_watts == 116  # the v1 list's own reading

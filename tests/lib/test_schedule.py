@@ -98,7 +98,7 @@ async def test_default_cadence_asks_less_than_every_cycle() -> None:
 
 async def test_freshness_and_retry_at_the_next_due_time() -> None:
     path = "/ivp/ensemble/secctrl"
-    cadence = Cadence(intervals={**Cadence().intervals, path: 1.0})
+    cadence = Cadence(intervals={**Cadence().intervals, path: 2.0})
     async with replay_envoy(CAPTURE) as envoy, connected(envoy, cadence=cadence) as gateway:
         first = await gateway.update()
         good_at = first.endpoints[path].fetched_at
@@ -112,7 +112,7 @@ async def test_freshness_and_retry_at_the_next_due_time() -> None:
         assert not second.endpoints[path].stale
 
         envoy.faults.add("503", path)
-        await asyncio.sleep(1.1)
+        await asyncio.sleep(2.1)
         third = await gateway.update()  # due: asked, fails, keeps the old data
         assert envoy.stats.count(path) == asked + 3  # bounded retries
         assert third.endpoints[path].stale
@@ -123,7 +123,7 @@ async def test_freshness_and_retry_at_the_next_due_time() -> None:
         assert fourth.endpoints[path].stale
 
         envoy.faults.clear()
-        await asyncio.sleep(1.1)
+        await asyncio.sleep(2.1)
         fifth = await gateway.update()
         assert envoy.stats.count(path) == asked + 4
         assert not fifth.endpoints[path].stale
@@ -135,14 +135,14 @@ async def test_freshness_and_retry_at_the_next_due_time() -> None:
 
 
 async def test_identity_check_notices_a_firmware_upgrade() -> None:
-    cadence = Cadence(identity_check_s=0.5)
+    cadence = Cadence(identity_check_s=2.0)
     async with replay_envoy(CAPTURE) as envoy, connected(envoy, cadence=cadence) as gateway:
         first = await gateway.update()
         assert first.info.firmware == "8.1.41"
         await gateway.update()  # too soon for another /info
         assert envoy.stats.count("/info") == 1
         envoy.upgrade_firmware("8.3.5200")
-        await asyncio.sleep(0.6)
+        await asyncio.sleep(2.1)
         data = await gateway.update()
         assert data.info.firmware == "8.3.5200"
         assert envoy.stats.count("/info") == 2

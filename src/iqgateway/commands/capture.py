@@ -21,7 +21,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..errors import IQGatewayError
-from .connect import Credentials, DebugOption, PasswordOption, TokenOption, UsernameOption, connected, run_async
+from .connect import (
+    EXIT_ERROR,
+    Credentials,
+    DebugOption,
+    PasswordOption,
+    TokenOption,
+    UsernameOption,
+    connected,
+    error_console,
+    run_async,
+)
 
 if TYPE_CHECKING:
     from ..answer import Answer
@@ -122,7 +132,11 @@ def capture(
 ) -> None:
     credentials = Credentials(username, password, token)
     console = Console()
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        error_console().print(f"Error: cannot create {directory}: {err.strerror or err}", markup=False)
+        raise typer.Exit(EXIT_ERROR) from None
     results = run_async(_capture(host, directory, credentials, console), debug=debug)
     answered = sum(1 for r in results if r.status)
     missing = [r for r in results if not r.status]

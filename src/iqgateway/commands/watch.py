@@ -63,7 +63,7 @@ async def _watch(host: str, credentials: Credentials, interval: float, refreshes
 def power_table(host: str, data: GatewayData) -> Table:
     """Rows of what flows where now, with today's and lifetime energy where the device counts them."""
     stamp = time.strftime("%H:%M:%S", time.localtime(data.updated_at)) if data.updated_at else "?"
-    table = Table(title=f"Envoy {data.info.serial} at {host} (firmware {data.info.firmware}) - {stamp}")
+    table = Table(title=f"Envoy {data.info.serial} - {stamp}", caption=f"{host}, firmware {data.info.firmware}")
     table.add_column("Flow")
     table.add_column("Power", justify="right")
     table.add_column("Today", justify="right")

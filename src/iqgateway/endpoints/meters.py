@@ -12,26 +12,29 @@ METER_READINGS = "/ivp/meters/readings"
 
 
 def parse_meters(doc: object) -> tuple[CtMeter, ...] | None:
-    """Every CT the device lists (enabled or not); None if the document is not a CT list."""
+    """Every CT the device lists (enabled or not); None if the document is not a CT list in the documented shape."""
     if not isinstance(doc, list):
         return None
     meters: list[CtMeter] = []
-    for entry in dicts(doc):
+    entries = dicts(doc)
+    if len(entries) != len(doc):
+        return None
+    for entry in entries:
         eid = int_at(entry, "eid")
         kind = str_at(entry, "measurementType")
-        if eid is None or not kind:
-            continue
+        count = entry.get("phaseCount")
+        if eid is None or not kind or str_at(entry, "state") is None or (
+                count is not None and int_at(entry, "phaseCount") is None):
+            return None  # one CT in the wrong shape: the configuration as a whole cannot be trusted
         meters.append(CtMeter(
             eid=eid,
             measurement_type=kind,
-            state=str_at(entry, "state") or "unknown",
+            state=str_at(entry, "state") or "",
             phase_mode=str_at(entry, "phaseMode"),
             phase_count=int_at(entry, "phaseCount"),
             metering_status=str_at(entry, "meteringStatus"),
             status_flags=strings(entry.get("statusFlags")),
         ))
-    if doc and not meters:
-        return None
     return tuple(meters)
 
 
