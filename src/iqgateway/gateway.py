@@ -62,6 +62,9 @@ NO_RETRY_AFTER = 2
 _MARGIN_S = 0.5
 # The probe's answers serve as the first update's data when that update follows within this time.
 PROBE_REUSE_S = 30.0
+# After a failed background token refresh, the cloud is not asked again before this many seconds
+# (unless the token has expired meanwhile).
+REFRESH_RETRY_S = 3600.0
 
 
 @dataclass(slots=True)
@@ -146,6 +149,7 @@ class Gateway:
         self._auth_kind: AuthKind | None = None
         self._digest: DigestAuth | None = None
         self._token: TokenAuth | None = None
+        self._refresh_retry_at = 0.0
         self._authenticated = False
         self._cache: dict[str, Answer] = {}
         self._states: dict[str, _PathState] = {}
@@ -375,12 +379,16 @@ class Gateway:
             return
         if not claims.due_for_refresh():
             return
+        if not claims.expired() and time.monotonic() < self._refresh_retry_at:
+            return
         try:
             await self.refresh_token()
         except AuthenticationError as err:
             if claims.expired():
                 raise
-            _LOGGER.warning("%s: token refresh failed, the current token is still valid: %s", self.host, err.message)
+            self._refresh_retry_at = time.monotonic() + REFRESH_RETRY_S
+            _LOGGER.warning("%s: token refresh failed, the current token is still valid (next try in %d min): %s",
+                            self.host, REFRESH_RETRY_S // 60, err.message)
 
     # ------------------------------------------------------------------ requests
 

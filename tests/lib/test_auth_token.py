@@ -274,3 +274,23 @@ async def test_token_revoked_while_running_is_renewed_from_the_cloud() -> None:
             await gateway.close()
         assert cloud.tokens_issued == 2
         assert again.production == first.production
+
+
+async def test_failed_background_refresh_is_not_retried_every_update() -> None:
+    """A token due for renewal while the cloud fails: updates go on, the cloud is asked once an hour, not per update."""
+    async with simulated_cloud() as cloud, replay_envoy(CAPTURE, cloud=cloud) as envoy:
+        gateway = Gateway(envoy.url, token=envoy.mint_token(days=10), username=DEMO_EMAIL, password=DEMO_PASSWORD,
+                          cloud=CloudEndpoints(cloud.url, cloud.url))
+        try:
+            await gateway.probe()
+            cloud.fail_next(100, status=500)
+            first = await gateway.update()
+            asked = cloud.requests
+            second = await gateway.update()
+            assert cloud.requests == asked
+        finally:
+            await gateway.close()
+        assert asked >= 1
+        assert cloud.tokens_issued == 0
+        assert first.production is not None
+        assert second.production is not None

@@ -18,9 +18,11 @@ ACB_DEV_TYPE = 11
 
 def _line(ph: PhaseReading, *, net: bool) -> dict[str, Any]:
     today = 0 if net else r3(ph.today_wh)
+    # the net meter's lifetime is a balance (imported - exported): it falls while the house exports
+    lifetime = ph.delivered_wh - ph.received_wh if net else ph.delivered_wh
     return {
         "wNow": r3(ph.watts),
-        "whLifetime": r3(ph.delivered_wh),
+        "whLifetime": r3(lifetime),
         "varhLeadLifetime": r3(ph.varh_lead),
         "varhLagLifetime": r3(ph.varh_lag),
         "vahLifetime": r3(ph.vah),
