@@ -6,7 +6,15 @@ from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
-from .const import DOMAIN, OPTION_DISABLE_KEEP_ALIVE, PLATFORMS
+from .const import (
+    DEFAULT_LIVE_POWER_INTERVAL_S,
+    DOMAIN,
+    MIN_LIVE_POWER_INTERVAL_S,
+    OPTION_DISABLE_KEEP_ALIVE,
+    OPTION_LIVE_POWER,
+    OPTION_LIVE_POWER_INTERVAL,
+    PLATFORMS,
+)
 from .coordinator import (
     EnvoyConfigEntry,
     EnvoyCoordinator,
@@ -15,6 +23,7 @@ from .coordinator import (
     make_gateway,
     make_session,
 )
+from .live import LivePowerCoordinator
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> bool:
@@ -27,6 +36,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> boo
     coordinator = EnvoyCoordinator(hass, entry, gateway)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
+    if entry.options.get(OPTION_LIVE_POWER, False):
+        interval = max(
+            float(entry.options.get(OPTION_LIVE_POWER_INTERVAL, DEFAULT_LIVE_POWER_INTERVAL_S)),
+            MIN_LIVE_POWER_INTERVAL_S,
+        )
+        coordinator.live = LivePowerCoordinator(hass, entry, gateway, interval)
+        await coordinator.live.async_start()  # stopped with the entry (DataUpdateCoordinator's own unload hook)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     return True

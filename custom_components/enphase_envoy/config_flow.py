@@ -33,10 +33,15 @@ from iqgateway import (
 from .const import (
     CONF_SERIAL,
     CONF_USE_MANUAL_TOKEN,
+    DEFAULT_LIVE_POWER_INTERVAL_S,
     DOMAIN,
     INSTALLER_USERNAME,
+    MAX_LIVE_POWER_INTERVAL_S,
+    MIN_LIVE_POWER_INTERVAL_S,
     OPTION_DIAGNOSTICS_INCLUDE_FIXTURES,
     OPTION_DISABLE_KEEP_ALIVE,
+    OPTION_LIVE_POWER,
+    OPTION_LIVE_POWER_INTERVAL,
     TOKEN_FIRMWARE_MAJOR,
 )
 from .coordinator import make_gateway
@@ -280,12 +285,13 @@ class EnvoyConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class EnvoyOptionsFlow(OptionsFlow):
-    """Diagnostics fixtures and keep-alive."""
+    """Diagnostics fixtures, keep-alive and live power."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        if user_input is not None:
-            return self.async_create_entry(data=user_input)
         options = self.config_entry.options
+        if user_input is not None:
+            kept = {k: options[k] for k in (OPTION_LIVE_POWER, OPTION_LIVE_POWER_INTERVAL) if k in options}
+            return self.async_create_entry(data=kept | user_input)
         schema = vol.Schema(
             {
                 vol.Required(
@@ -295,6 +301,16 @@ class EnvoyOptionsFlow(OptionsFlow):
                 vol.Required(
                     OPTION_DISABLE_KEEP_ALIVE, default=bool(options.get(OPTION_DISABLE_KEEP_ALIVE, False))
                 ): bool,
+                # live power is off unless asked for: left out, it stays as it was
+                vol.Optional(
+                    OPTION_LIVE_POWER, description={"suggested_value": bool(options.get(OPTION_LIVE_POWER, False))}
+                ): bool,
+                vol.Optional(
+                    OPTION_LIVE_POWER_INTERVAL,
+                    description={
+                        "suggested_value": options.get(OPTION_LIVE_POWER_INTERVAL, DEFAULT_LIVE_POWER_INTERVAL_S)
+                    },
+                ): vol.All(vol.Coerce(int), vol.Range(min=MIN_LIVE_POWER_INTERVAL_S, max=MAX_LIVE_POWER_INTERVAL_S)),
             }
         )
         return self.async_show_form(

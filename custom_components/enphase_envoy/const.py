@@ -25,6 +25,12 @@ CONF_SERIAL: Final = "serial"
 
 OPTION_DIAGNOSTICS_INCLUDE_FIXTURES: Final = "diagnostics_include_fixtures"
 OPTION_DISABLE_KEEP_ALIVE: Final = "disable_keep_alive"
+# Live power: poll the Envoy's live data every few seconds beside the regular update (off by default).
+OPTION_LIVE_POWER: Final = "live_power"
+OPTION_LIVE_POWER_INTERVAL: Final = "live_power_interval"
+DEFAULT_LIVE_POWER_INTERVAL_S: Final = 5
+MIN_LIVE_POWER_INTERVAL_S: Final = 1
+MAX_LIVE_POWER_INTERVAL_S: Final = 60
 
 INSTALLER_USERNAME: Final = "installer"
 TOKEN_FIRMWARE_MAJOR: Final = 7  # firmware from 7.0 on authenticates with a JWT

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import aiohttp
 from homeassistant.config_entries import ConfigEntry
@@ -43,6 +43,10 @@ from .const import (
     TOKEN_FIRMWARE_MAJOR,
     TOKEN_RENEW_BEFORE,
 )
+from .derived_energy import DerivedEnergy
+
+if TYPE_CHECKING:
+    from .live import LivePowerCoordinator
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -131,6 +135,9 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
         self.options_at_setup: Mapping[str, Any] = dict(entry.options)
         self._identity_due = dt_util.utcnow() + IDENTITY_CHECK
         self._token_retry_at: datetime | None = None
+        # beyond core: the derived energy totals; live power when the option is on (set up by __init__)
+        self.derived = DerivedEnergy()
+        self.live: LivePowerCoordinator | None = None
 
     @property
     def serial(self) -> str:

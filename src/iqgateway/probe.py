@@ -208,9 +208,9 @@ def decide_features(info: DeviceInfo, answers: Mapping[str, Answer], *, host: st
         if generator.configured(answer_json(answers.get(generator.GEN_MODE))) is not None:
             endpoints.append(generator.GEN_MODE)
 
+    # live data is polled on its own (live.LivePower) when asked for, never in the regular cycle
     if livedata.parse_livedata(answer_json(answers.get(livedata.LIVEDATA))) is not None:
         names.add(Feature.LIVE_DATA)
-        endpoints.append(livedata.LIVEDATA)
 
     return Features(
         names=frozenset(names),

@@ -16,6 +16,8 @@ import orjson
 from ..answer import Answer
 
 JsonDict = Mapping[str, Any]
+# Integers outside 64 bits are never real device values (and no JSON encoder downstream takes them).
+_INT_LIMIT = 2**63
 
 
 def load_json(body: bytes) -> object:
@@ -37,9 +39,11 @@ def number(value: object) -> float | int | None:
 def integer(value: object) -> int | None:
     """An int, or a float with no fractional part; anything else is None."""
     num = number(value)
+    if num is None or not -_INT_LIMIT < num < _INT_LIMIT:
+        return None
     if isinstance(num, int):
         return num
-    if isinstance(num, float) and num.is_integer():
+    if num.is_integer():
         return int(num)
     return None
 
@@ -49,7 +53,7 @@ def int_like(value: object) -> int | None:
     if isinstance(value, str):
         text = value.strip()
         if text.lstrip("-").isdigit():
-            return int(text)
+            return integer(int(text))
         return None
     return integer(value)
 
