@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -54,28 +55,28 @@ def pick(names: list[str] | None) -> list[DeviceSpec]:
 
 async def bench_device(spec: DeviceSpec, args: argparse.Namespace) -> DeviceResult:
     device = await start_device(spec)
+    theirs, ours = PyenphaseClient(device), OursClient(device)
     try:
-        measured: dict[str, Measurement] = {}
-        for client in (PyenphaseClient(device), OursClient(device)):
-            try:
-                measured[client.name] = await measure(
-                    client, device, cycles=args.cycles, interval=args.interval, timed=args.timed
-                )
-            finally:
-                await client.close()
-            if isinstance(client, OursClient):
-                measured[client.name].notes.append(f"clock: {client.clock_injection}")
-        return DeviceResult(spec.name, spec.note, device.firmware, device.latency_source,
-                            measured["iqgateway"], measured["pyenphase"])  # fmt: skip
+        measured = await measure([theirs, ours], device, cycles=args.cycles, interval=args.interval, timed=args.timed)
     finally:
+        for client in (theirs, ours):
+            with contextlib.suppress(Exception):
+                await client.close()
         await device.close()
+    measured[1].notes.append(f"clock: {ours.clock_injection}")
+    return DeviceResult(spec.name, spec.note, device.firmware, device.latency_source, measured[1], measured[0])
 
 
 async def run(args: argparse.Namespace) -> list[DeviceResult]:
     results = []
     for spec in pick(args.device):
         began = time.monotonic()
-        res = await bench_device(spec, args)
+        try:
+            res = await bench_device(spec, args)
+        except Exception as err:  # noqa: BLE001 - one device that cannot run must not hide the others
+            why = f"device: {type(err).__name__}: {err}"[:300]
+            failed = [Measurement(name, spec.name, errors=[why]) for name in ("iqgateway", "pyenphase")]
+            res = DeviceResult(spec.name, spec.note, "-", "-", failed[0], failed[1])
         results.append(res)
         problems = [f"{m.client}: {m.errors[0]}" for m in (res.ours, res.theirs) if m.errors]
         print(

@@ -1,13 +1,16 @@
-"""One client against one simulated device: a simulated hour of 60 s updates, then a few updates with latencies.
+"""Clients side by side against one simulated device: a simulated hour of 60 s updates, then a few with latencies.
 
-1. start: identity, authentication, probe and the first update (not part of the hour: a cold start);
-2. the hour: `cycles` updates, simulated time moving `interval` seconds before each, device latencies off
-   (request, byte and session counts from the simulator; CPU time of each update call in this process — the
-   simulator runs in its own process);
-3. the latency window: `timed` more updates with the device's latencies on; wall time of each update call.
+1. start: each client in turn does identity, authentication, probe and its first update (a cold start, not part
+   of the hour);
+2. the hour: `cycles` rounds; before each the simulated time moves `interval` seconds, then every client updates
+   once (the order alternates from round to round), device latencies off. The simulator's counters are read after
+   each update, so requests, bytes and sessions are each client's own; CPU time of each update call is measured
+   in this process (the simulator runs in its own). Interleaving the clients gives both the same machine load;
+   the CPU and wall figures compare like with like on a shared machine;
+3. the latency window: `timed` more rounds with the device's latencies on; wall time of each update call.
 
 Sessions per hour = device sessions opened from the start through the hour (a client that keeps its session
-opens one); for firmware < 7 a session is a Digest challenge the client answered.
+opens one); for firmware < 7 a session is a Digest challenge the client had to answer.
 """
 
 from __future__ import annotations
@@ -15,13 +18,14 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .clients import Client
 from .device import SimDevice
 
-# Endpoints that carry live power: a cycle that read one of them has fresh power.
+# Endpoints that carry live power: an update that read one of them has fresh power.
 LIVE_POWER_PATHS = frozenset({
     "/ivp/meters/readings", "/production.json", "/production", "/api/v1/production", "/ivp/livedata/status",
 })  # fmt: skip
@@ -83,78 +87,109 @@ class Measurement:
             "requests_per_hour": self.requests_per_hour, "bytes_per_hour": self.bytes_per_hour,
             "sessions_per_hour": self.sessions_per_hour, "connections_in_hour": self.hour_connections,
             "per_endpoint": self.per_endpoint, "fresh_cycles": self.fresh_cycles,
-            "cpu_per_update_s": self.cpu_per_update_s, "wall_median_s": self.wall_median_s,
+            "cpu_per_update_s": self.cpu_per_update_s, "cpu_s": self.cpu_s, "wall_median_s": self.wall_median_s,
             "walls_s": self.walls_s, "errors": self.errors, "notes": self.notes,
         }  # fmt: skip
 
 
-def sessions(stats: dict[str, Any], token_auth: bool) -> int:
-    return int(stats["sessions_opened"] if token_auth else stats["digest_challenges"])
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """What the device saw between two readings of its counters."""
+
+    requests: int
+    bytes_out: int
+    sessions: int
+    connections: int
+    per_endpoint: dict[str, int]
+
+    @classmethod
+    def between(cls, before: dict[str, Any], after: dict[str, Any], *, token_auth: bool) -> Delta:
+        key = "sessions_opened" if token_auth else "digest_challenges"
+        paths: dict[str, int] = after["per_endpoint"]
+        old: dict[str, int] = before["per_endpoint"]
+        return cls(
+            requests=int(after["requests"]) - int(before["requests"]),
+            bytes_out=int(after["bytes_out"]) - int(before["bytes_out"]),
+            sessions=int(after[key]) - int(before[key]),
+            connections=int(after["connections_opened"]) - int(before["connections_opened"]),
+            per_endpoint={p: n - old.get(p, 0) for p, n in paths.items() if n > old.get(p, 0)},
+        )
 
 
-async def _timed_update(client: Client) -> None:
-    async with asyncio.timeout(UPDATE_TIMEOUT_S):
-        await client.update()
+class Tally:
+    """One client's measurement, fed with the device's counters around each of its calls."""
 
+    def __init__(self, client: Client, device: SimDevice) -> None:
+        self.client = client
+        self.device = device
+        self.result = Measurement(client.name, device.spec.name)
+        self.started = False
 
-def _failure(err: BaseException) -> str:
-    return f"{type(err).__name__}: {err}"[:300]
-
-
-async def measure(client: Client, device: SimDevice, *, cycles: int, interval: float, timed: int) -> Measurement:
-    result = Measurement(client.name, device.spec.name)
-    await device.latency(False)
-    await device.reset()
-    try:
-        async with asyncio.timeout(UPDATE_TIMEOUT_S * 2):
-            await client.start()
-            await client.update()
-    except Exception as err:  # noqa: BLE001 - a client that fails is a result to report
-        result.errors.append(f"start: {_failure(err)}")
-        return result
-    stats = await device.stats()
-    result.setup_requests = int(stats["requests"])
-    result.setup_sessions = sessions(stats, device.token_auth)
-
-    # -- the hour: latencies off, simulated time moves `interval` before each update
-    await device.reset()
-    seen: dict[str, int] = {}
-    for _ in range(cycles):
-        await device.advance(interval)
-        client.advance(interval)
-        began = time.process_time()
+    async def _call(self, what: str) -> tuple[Delta, float, float, bool]:
+        """Run start+update or update; (device delta, CPU s, wall s, ok)."""
+        before = await self.device.stats()
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        ok = True
         try:
-            await _timed_update(client)
-        except Exception as err:  # noqa: BLE001
-            result.errors.append(f"update: {_failure(err)}")
-        result.cpu_s.append(time.process_time() - began)
-        result.cycles += 1
-        result.hour_s += interval
-        stats = await device.stats()
-        counts: dict[str, int] = stats["per_endpoint"]
-        if any(counts.get(p, 0) > seen.get(p, 0) for p in LIVE_POWER_PATHS):
-            result.fresh_cycles += 1
-        seen = dict(counts)
-    stats = await device.stats()
-    result.hour_requests = int(stats["requests"])
-    result.hour_bytes = int(stats["bytes_out"])
-    result.hour_sessions = sessions(stats, device.token_auth)
-    result.hour_connections = int(stats["connections_opened"])
-    result.per_endpoint = dict(stats["per_endpoint"])
+            async with asyncio.timeout(UPDATE_TIMEOUT_S * (2 if what == "start" else 1)):
+                if what == "start":
+                    await self.client.start()
+                await self.client.update()
+        except Exception as err:  # noqa: BLE001 - a client that fails is a result to report
+            self.result.errors.append(f"{what}: {type(err).__name__}: {err}"[:300])
+            ok = False
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        after = await self.device.stats()
+        return Delta.between(before, after, token_auth=self.device.token_auth), cpu, wall, ok
 
-    # -- the latency window: the device answers as slowly as the real one
+    async def start(self) -> None:
+        delta, _, _, ok = await self._call("start")
+        self.started = ok
+        self.result.setup_requests = delta.requests
+        self.result.setup_sessions = delta.sessions
+
+    async def hour_update(self, interval: float) -> None:
+        self.client.advance(interval)
+        delta, cpu, _, _ = await self._call("update")
+        res = self.result
+        res.cycles += 1
+        res.hour_s += interval
+        res.cpu_s.append(cpu)
+        res.hour_requests += delta.requests
+        res.hour_bytes += delta.bytes_out
+        res.hour_sessions += delta.sessions
+        res.hour_connections += delta.connections
+        for path, n in delta.per_endpoint.items():
+            res.per_endpoint[path] = res.per_endpoint.get(path, 0) + n
+        if LIVE_POWER_PATHS & set(delta.per_endpoint):
+            res.fresh_cycles += 1
+
+    async def timed_update(self, interval: float) -> None:
+        self.client.advance(interval)
+        _, _, wall, ok = await self._call("timed update")
+        if ok:
+            self.result.walls_s.append(wall)
+
+
+async def measure(
+    clients: Sequence[Client], device: SimDevice, *, cycles: int, interval: float, timed: int
+) -> list[Measurement]:
+    """Every client against `device`, interleaved; one Measurement per client, in the order given."""
+    tallies = [Tally(client, device) for client in clients]
+    await device.latency(False)
+    for tally in tallies:
+        await tally.start()
+    running = [t for t in tallies if t.started]
+    for round_ in range(cycles):
+        await device.advance(interval)
+        for tally in running[:: 1 if round_ % 2 == 0 else -1]:
+            await tally.hour_update(interval)
     await device.latency(True)
     try:
-        for _ in range(timed):
+        for round_ in range(timed):
             await device.advance(interval)
-            client.advance(interval)
-            began = time.perf_counter()
-            try:
-                await _timed_update(client)
-            except Exception as err:  # noqa: BLE001
-                result.errors.append(f"timed update: {_failure(err)}")
-                continue
-            result.walls_s.append(time.perf_counter() - began)
+            for tally in running[:: 1 if round_ % 2 == 0 else -1]:
+                await tally.timed_update(interval)
     finally:
         await device.latency(False)
-    return result
+    return [t.result for t in tallies]

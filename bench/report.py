@@ -103,13 +103,13 @@ def goal_lines(results: Sequence[DeviceResult]) -> list[str]:
     out = []
     for what, limit in GOALS.items():
         value = med[what]
-        misses = [r.device for r in results if (v := r.ratio(what)) is not None and v > limit]
-        verdict = "-" if value is None else ("met" if value <= limit and not misses else "NOT met")
-        detail = f" (above on: {', '.join(misses)})" if misses else ""
-        out.append(f"goal {what} <= {limit:g} x pyenphase: median {_ratio(value)}: {verdict}{detail}")
+        verdict = "-" if value is None else ("met" if value <= limit else "NOT met")
+        above = [f"{r.device} {v:.2f}" for r in results if (v := r.ratio(what)) is not None and v > limit]
+        detail = f"; devices above: {', '.join(above)}" if above else ""
+        out.append(f"goal {what} <= {limit:g} x pyenphase: median {_ratio(value)} {verdict}{detail}")
     sessions = [(r.device, r.ours.sessions_per_hour) for r in results if r.ours.ok]
     over = [f"{d} {v:g}" for d, v in sessions if v > 1]
-    verdict = "met" if sessions and not over else "NOT met" + (f" ({', '.join(over)})" if over else "")
+    verdict = "met" if sessions and not over else "NOT met" + (f"; devices above: {', '.join(over)}" if over else "")
     out.append(f"goal one device session per hour (iqgateway): {verdict}")
     return out
 

@@ -158,7 +158,7 @@ INVERTER_POWER_KEY = "inverters"
 
 INVERTER = Hardware[Inverter](
     name="inverter",
-    items=lambda data: data.inverters,
+    items=lambda data: {**data.summary_only_inverters, **data.inverters},
     unique_id=lambda data, ident, key: ident if key == INVERTER_POWER_KEY else f"{ident}_{key}",
     device=lambda coordinator, data, ident, item: inverter_device(data, ident),
 )

@@ -39,7 +39,7 @@ class LivePowerCoordinator(DataUpdateCoordinator[LiveData]):
         )
         self.interval_s = interval_s
         self.host = gateway.host
-        self.live = LivePower(gateway)
+        self.live = LivePower(gateway, clock=hass.loop.time)  # the stream enable is due on the clock HA schedules by
         self._start_failed: str | None = None
 
     @property

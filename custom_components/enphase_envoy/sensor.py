@@ -68,6 +68,7 @@ from .entity import (
     ct_enabled,
     track_entities,
 )
+from .sensor_beyond import async_setup_beyond_sensors
 
 T = TypeVar("T")
 R = TypeVar("R", EnergyReading, MeterReading)
@@ -805,6 +806,7 @@ class EnvoySensor(EnvoyEntity[T], SensorEntity):
 async def async_setup_entry(
     hass: HomeAssistant, entry: EnvoyConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
-    """Add the sensors of the hardware the Envoy reports, now and whenever more appears."""
+    """Add the sensors of the hardware the Envoy reports, now and whenever more appears; then those beyond core."""
     track_entities(entry, all_sensor_descriptions(), EnvoySensor, async_add_entities)
+    await async_setup_beyond_sensors(hass, entry, async_add_entities)
 

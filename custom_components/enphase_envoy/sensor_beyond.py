@@ -161,10 +161,11 @@ class DerivedEnergySensor(EnvoyEntity[GatewayData], RestoreEntity, SensorEntity)
         return self.entity_description.totals_fn(self.coordinator.derived)
 
     async def async_added_to_hass(self) -> None:
-        await super().async_added_to_hass()
+        # restored before listening to the coordinator: the totals continue from the saved state, not from 0
         saved = await self.async_get_last_extra_data()
         if saved is not None:
             self._totals.restore(saved.as_dict())
+        await super().async_added_to_hass()
         if self.coordinator.data is not None:
             self._totals.feed(self.coordinator.data)
 
@@ -304,6 +305,11 @@ def track_live_entities(
 
     add_new()
     entry.async_on_unload(live.async_add_listener(add_new))
+
+
+def beyond_sensor_descriptions() -> tuple[SensorEntityDescription, ...]:
+    """Every description of this module (each has a translation key in strings.json)."""
+    return (*derived_energy_sensors(), *live_power_sensors())
 
 
 async def async_setup_beyond_sensors(

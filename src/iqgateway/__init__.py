@@ -1,8 +1,17 @@
-"""iqgateway: read and control Enphase IQ Gateway (Envoy) systems locally."""
+"""iqgateway: read and control Enphase IQ Gateway (Envoy) systems locally.
+
+- `Gateway`: one gateway — `update()` returns a `GatewayData` snapshot (frozen dataclasses); controls
+  change relays, battery settings and the generator. `CloudEndpoints` says where the Enphase cloud lives
+  (tokens for firmware 7 and later); `Cadence` how often each endpoint is read.
+- `LivePower`: the one-second power flows (`LiveData`) of firmware 7 and later, polled beside the updates.
+- `GridEnergy`, `BatteryEnergy`: energy the gateway does not count itself, derived from the snapshots.
+- Every error raised is an `IQGatewayError` naming the host and endpoint.
+"""
 
 from __future__ import annotations
 
 from .auth.enlighten import CloudEndpoints
+from .derived import BatteryEnergy, GridEnergy, GridEnergyTotals
 from .errors import (
     AuthenticationError,
     AuthenticationRequired,
@@ -21,6 +30,7 @@ from .errors import (
     UnsupportedFirmware,
 )
 from .gateway import Gateway
+from .live import LivePower
 from .models import (
     AcBatteries,
     AcbUnit,
@@ -43,6 +53,8 @@ from .models import (
     GeneratorState,
     Inverter,
     LiveData,
+    LiveMeter,
+    LivePhasePower,
     MeasurementType,
     MeterReading,
     StorageMode,
@@ -57,6 +69,7 @@ __all__ = [
     "AuthenticationError",
     "AuthenticationRequired",
     "BatteryAggregate",
+    "BatteryEnergy",
     "C6Combiner",
     "Cadence",
     "CloudEndpoints",
@@ -81,12 +94,17 @@ __all__ = [
     "GatewayData",
     "Generator",
     "GeneratorState",
+    "GridEnergy",
+    "GridEnergyTotals",
     "HttpStatusError",
     "IQGatewayError",
     "InvalidCredentials",
     "InvalidResponse",
     "Inverter",
     "LiveData",
+    "LiveMeter",
+    "LivePhasePower",
+    "LivePower",
     "MeasurementType",
     "MeterReading",
     "MfaRequired",

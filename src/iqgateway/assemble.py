@@ -156,7 +156,9 @@ def assemble(info: DeviceInfo, features: Features, answers: Mapping[str, Answer]
     encharge = ensemble.parse_encharge(groups, power)
 
     acb_units = acb.acb_inventory(docs.get(acb.INVENTORY_JSON))
-    acb_reports = inverters.v1_acb_entries(docs.get(inverters.V1_INVERTERS))
+    v1_list = docs.get(inverters.V1_INVERTERS)
+    acb_reports = (inverters.v1_acb_entries(v1_list)
+                   if inverters.parse_v1_inverters(v1_list) is not None else None)
     ac_batteries = acb.parse_acb(prod_doc, acb_units, acb_reports)
 
     tariff_doc = tariff.parse_tariff_doc(docs.get(tariff.TARIFF))
@@ -194,6 +196,7 @@ def assemble(info: DeviceInfo, features: Features, answers: Mapping[str, Answer]
         phase_layout_known=layout_known,
         idle_production_ct=(production.idle_ct_reading(prod_doc)
                             if features.production_source in production.PRODUCTION_DOCS else None),
+        summary_only_inverters=_summary_only_inverters(features, docs, inverter_map),
         live=livedata.parse_livedata(docs.get(livedata.LIVEDATA)),
         updated_at=time.time() if now is None else now,
         endpoints=dict(statuses or {}),
@@ -231,3 +234,12 @@ def _inverters(features: Features, docs: _Docs) -> Mapping[str, Inverter]:
     if features.inverter_source == inverters.V1_INVERTERS:
         return inverters.parse_v1_inverters(docs.get(inverters.V1_INVERTERS)) or {}
     return {}
+
+
+def _summary_only_inverters(features: Features, docs: _Docs,
+                            detailed: Mapping[str, Inverter]) -> Mapping[str, Inverter]:
+    """v1-list inverters the detailed list leaves out (the v1 list is read beside it for AC batteries)."""
+    if features.inverter_source != inverters.DEVICE_DATA:
+        return {}
+    summary = inverters.parse_v1_inverters(docs.get(inverters.V1_INVERTERS)) or {}
+    return {serial: inverter for serial, inverter in summary.items() if serial not in detailed}

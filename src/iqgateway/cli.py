@@ -25,6 +25,7 @@ from rich.table import Table
 
 from .commands import register_all as register_device_commands
 from .errors import IQGatewayError, UnsupportedFirmware
+from .firmware import uses_tokens
 from .gateway import Gateway
 from .models import DeviceInfo, GatewayData
 from .simulator import cli as simulator_cli
@@ -159,7 +160,7 @@ def info(host: HostArg, as_json: Annotated[bool, typer.Option("--json", help="Pr
         "firmware": identity.firmware,
         "firmware_channel": identity.firmware_channel,
         "metered": identity.metered,
-        "auth": "token" if identity.firmware_version >= (7,) else "digest or none",
+        "auth": "token" if uses_tokens(identity.firmware_version) else "digest or none",
     }
     if as_json:
         typer.echo(_dumps(doc))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import orjson
@@ -32,7 +33,7 @@ GENERATOR_PATH = "/ivp/ensemble/generator"
 OPT_SCHEDULES_FIRMWARE: tuple[int, ...] = (8, 2, 4200)
 
 # update_relay_settings() keyword -> the device's key in a relay's settings
-RELAY_SETTING_KEYS: Mapping[str, str] = {
+RELAY_SETTING_KEYS: Mapping[str, str] = MappingProxyType({
     "mode": "mode",
     "grid_action": "grid_action",
     "micro_grid_action": "micro_grid_action",
@@ -40,7 +41,7 @@ RELAY_SETTING_KEYS: Mapping[str, str] = {
     "soc_low": "soc_low",
     "soc_high": "soc_high",
     "load_name": "load_name",
-}
+})
 RELAY_MODES = frozenset({"manual", "soc"})
 RELAY_ACTIONS = frozenset({"apply", "shed", "schedule", "none"})
 GENERATOR_MODES = frozenset({"on", "off", "auto"})

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from .errors import InvalidResponse, UnsupportedFirmware
+from .firmware import split_software
 from .models import DeviceInfo
 
 INFO_PATH = "/info"
 MIN_FIRMWARE: tuple[int, ...] = (3, 9)
-
-_VERSION = re.compile(r"^([A-Za-z]?)(\d+(?:\.\d+)*)")
 
 
 def parse_info(xml: bytes, *, host: str) -> DeviceInfo:
@@ -33,12 +31,11 @@ def parse_info(xml: bytes, *, host: str) -> DeviceInfo:
         raise InvalidResponse("/info has no serial number (<sn>)", host=host, endpoint=INFO_PATH)
     if not software:
         raise InvalidResponse("/info has no firmware version (<software>)", host=host, endpoint=INFO_PATH)
-    match = _VERSION.match(software.strip())
-    if match is None:
+    parsed = split_software(software)
+    if parsed is None:
         raise InvalidResponse(f"/info firmware version {software!r} is not a version number",
                               host=host, endpoint=INFO_PATH)
-    channel, firmware = match.group(1) or None, match.group(2)
-    version = tuple(int(part) for part in firmware.split("."))
+    channel, firmware, version = parsed
     if version < MIN_FIRMWARE:
         raise UnsupportedFirmware(
             f"firmware {firmware} is unsupported (iqgateway needs 3.9 or newer)",

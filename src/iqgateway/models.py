@@ -63,6 +63,8 @@ class StorageMode(enum.StrEnum):
 
 
 class AuthKind(enum.StrEnum):
+    """How a Gateway authenticates its requests (decided by the firmware and the credentials given)."""
+
     NONE = "none"
     DIGEST = "digest"
     TOKEN = "token"
@@ -147,6 +149,8 @@ class MeterReading:
 
 @dataclass(frozen=True, slots=True)
 class Inverter:
+    """One microinverter: its last report, plus electrical details when read from `/ivp/pdm/device_data`."""
+
     serial: str
     last_report_watts: float | None
     max_report_watts: float | None
@@ -165,6 +169,8 @@ class Inverter:
 
 @dataclass(frozen=True, slots=True)
 class EnchargeBattery:
+    """One IQ Battery from `/ivp/ensemble/inventory`, with its power from `/ivp/ensemble/power`."""
+
     serial: str
     soc_percent: float | None
     temperature: float | None
@@ -205,6 +211,8 @@ class EnchargeAggregate:
 
 @dataclass(frozen=True, slots=True)
 class Enpower:
+    """The IQ System Controller (Enpower) from `/ivp/ensemble/inventory`."""
+
     serial_number: str
     part_number: str | None
     grid_mode: str | None
@@ -227,6 +235,8 @@ class Enpower:
 
 @dataclass(frozen=True, slots=True)
 class AcbUnit:
+    """One AC Battery from `/inventory.json` (type ACB), with its last report from the v1 inverter list."""
+
     serial_num: str
     part_num: str | None
     sleep_enabled: bool | None
@@ -292,6 +302,8 @@ class DryContact:
 
 @dataclass(frozen=True, slots=True)
 class StorageSettings:
+    """The battery settings of the tariff (`/admin/lib/tariff` `storage_settings`)."""
+
     mode: str | None  # a StorageMode value ("savings-mode" is reported as "economy")
     operation_mode_sub_type: str | None
     reserve_soc_percent: float | None
@@ -303,6 +315,8 @@ class StorageSettings:
 
 @dataclass(frozen=True, slots=True)
 class Collar:
+    """The IQ Meter Collar from `/ivp/ensemble/inventory`."""
+
     serial_number: str
     part_number: str | None
     admin_state: int | None
@@ -322,6 +336,8 @@ class Collar:
 
 @dataclass(frozen=True, slots=True)
 class C6Combiner:
+    """The IQ Combiner 6C controller from `/ivp/ensemble/inventory`."""
+
     serial_number: str
     part_number: str | None
     admin_state: int | None
@@ -351,6 +367,8 @@ class GeneratorState:
 
 @dataclass(frozen=True, slots=True)
 class Generator:
+    """A configured generator: its state and its configuration documents as the device sent them."""
+
     state: GeneratorState | None
     config: Mapping[str, Any] | None  # `/ivp/ss/gen_config` document
     schedule: Mapping[str, Any] | None  # `/ivp/ss/gen_schedule` document
@@ -359,12 +377,16 @@ class Generator:
 
 @dataclass(frozen=True, slots=True)
 class LivePhasePower:
+    """One phase of a live meter."""
+
     power_w: float | None
     apparent_power_va: float | None
 
 
 @dataclass(frozen=True, slots=True)
 class LiveMeter:
+    """One power flow of `/ivp/livedata/status` (pv, storage, grid, load, generator), total and per phase."""
+
     power_w: float | None
     apparent_power_va: float | None
     phases: Mapping[str, LivePhasePower] | None = None
@@ -427,6 +449,8 @@ class GatewayData:
     # (what HA core shows as today / 7-day production there); None when the production CT is active or absent.
     # `production` itself then has no today / 7-day values (None): the idle CT does not measure the inverters.
     idle_production_ct: EnergyReading | None = None
+    # PV inverters the v1 summary list reports but the detailed source (`/ivp/pdm/device_data`) does not
+    summary_only_inverters: Mapping[str, Inverter] = field(default_factory=dict)
     # False when the CT configuration (/ivp/meters) could not be read: phase_count / phase_mode are then only
     # defaults (1 / None) and the snapshot reports them as null.
     phase_layout_known: bool = True

@@ -15,6 +15,7 @@ from .endpoints import acb, dry_contacts, ensemble, generator, inverters, liveda
 from .endpoints.production import ProductionDoc
 from .endpoints.values import answer_json
 from .errors import AuthenticationRequired, InvalidResponse
+from .firmware import uses_tokens
 from .models import CtMeter, DeviceInfo, EnergyReading, Feature, Features
 
 # Everything the probe asks once at setup (query included); a missing endpoint just answers 404.
@@ -38,7 +39,6 @@ _PROBE_PATHS: tuple[str, ...] = (
 )
 
 _AUTH_STATUSES = (401, 403)
-_TOKEN_FIRMWARE: tuple[int, ...] = (7,)
 
 
 def probe_paths(info: DeviceInfo) -> tuple[str, ...]:
@@ -248,7 +248,7 @@ def _broken_now(path: str, answer: Answer | None, info: DeviceInfo) -> bool:
     if answer is None or answer.status == 404:
         return False
     if answer.status in _AUTH_STATUSES:
-        return info.firmware_version >= _TOKEN_FIRMWARE
+        return uses_tokens(info.firmware_version)
     if answer.error is not None or answer.status >= 500:
         return True
     looks_html = "html" in answer.content_type.lower() or answer.body.lstrip()[:1] == b"<"

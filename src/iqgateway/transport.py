@@ -92,7 +92,6 @@ class Transport:
         max_body: int = MAX_BODY_BYTES,
     ) -> None:
         self._scheme, self._netloc = split_host(host)
-        self.explicit_scheme = self._scheme is not None
         self._session = session
         self._own_session = session is None
         self.keep_alive = keep_alive
@@ -107,10 +106,6 @@ class Transport:
     def host(self) -> str:
         """The device address as errors name it ("192.168.1.5", "127.0.0.1:8443")."""
         return self._netloc
-
-    @property
-    def scheme(self) -> str | None:
-        return self._scheme
 
     @property
     def base_url(self) -> str:

@@ -2,16 +2,18 @@
 
 The profile simulator's clock is frozen and moved a minute at a time together with Home Assistant's (freezer),
 so the Gateway's fetch times are the simulated ones; after each move the coordinator refreshes over real
-HTTPS. The simulated device reports its net-consumption counter the way real ones do (balanced: it falls
-while the house exports; tests.simulator.test_day_energy.BalancedNetSource).
+HTTPS. The simulated device reports its net-consumption lifetime counter the way real ones do: balanced
+(imported minus exported), falling while the house exports.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,12 +29,13 @@ from pytest_homeassistant_custom_component.common import (
     mock_restore_cache_with_extra_data,
 )
 
+from iqgateway import GatewayData
 from iqgateway.derived import GridEnergy
 from iqgateway.simulator.clock import SimClock
 from iqgateway.simulator.physics import Energy
 from iqgateway.simulator.profiles import ProfileSource, make_profile, profile_timezone
 from iqgateway.simulator.server import SimulatedEnvoy
-from tests.simulator.test_day_energy import BalancedNetSource, net_counters
+from iqgateway.simulator.source import Reply
 
 from .common import setup_envoy_entry
 from .conftest import StartEnvoy
@@ -59,21 +62,62 @@ def start_clocks(freezer: FrozenDateTimeFactory, profile: str, offset_s: float =
     return SimClock(begin, speed=0, tz=begin.tzinfo)
 
 
+class NetCounterReset:
+    """The profile, whose net-consumption counters (total and per line) restart at 0 when asked (`reset()`)."""
+
+    def __init__(self, inner: ProfileSource) -> None:
+        self.inner = inner
+        self._reset_requested = False
+        self._offsets: list[float] = []
+
+    @property
+    def serial(self) -> str:
+        return self.inner.serial
+
+    @property
+    def firmware(self) -> str:
+        return self.inner.firmware
+
+    def reset(self) -> None:
+        self._reset_requested = True
+
+    def respond(self, method: str, path: str, query: str, body: bytes) -> Reply:
+        reply = self.inner.respond(method, path, query, body)
+        if path != "/production.json" or reply.status != 200:
+            return reply
+        doc = json.loads(reply.body)
+        net = next(e for e in doc["consumption"] if e["measurementType"] == "net-consumption")
+        entries = [net, *net.get("lines", [])]
+        if self._reset_requested:
+            self._offsets, self._reset_requested = [float(e["whLifetime"]) for e in entries], False
+        for entry, offset in zip(entries, self._offsets, strict=False):
+            entry["whLifetime"] = round(entry["whLifetime"] - offset, 3)
+        return Reply(reply.status, json.dumps(doc).encode(), reply.content_type, reply.headers, reply.latency_s)
+
+
 @asynccontextmanager
 async def balanced_envoy(clock: SimClock) -> AsyncIterator[SimulatedEnvoy]:
-    """The total-consumption-CT profile reporting a balanced net counter, served over HTTPS."""
-    async with SimulatedEnvoy(BalancedNetSource(make_profile(PROFILE, clock=clock))) as envoy:
+    """The total-consumption-CT profile over HTTPS (its net counter can be made to restart at 0)."""
+    async with SimulatedEnvoy(NetCounterReset(make_profile(PROFILE, clock=clock))) as envoy:
         yield envoy
 
 
-def balanced_source(envoy: SimulatedEnvoy) -> BalancedNetSource:
+def resettable(envoy: SimulatedEnvoy) -> NetCounterReset:
     source = envoy.source
-    assert isinstance(source, BalancedNetSource)
+    assert isinstance(source, NetCounterReset)
     return source
 
 
 def profile_of(envoy: SimulatedEnvoy) -> ProfileSource:
-    return balanced_source(envoy).inner
+    return resettable(envoy).inner
+
+
+def net_counters(data: GatewayData) -> tuple[float, dict[str, float]]:
+    """The balanced net counter (total and per phase) exactly as the device sent it in the snapshot's answer."""
+    doc: Any = data.raw["/production.json?details=1"]
+    net = next(e for e in doc["consumption"] if e["measurementType"] == "net-consumption")
+    lines = {name: float(line["whLifetime"]) for name, line in zip(PHASES, net["lines"], strict=True)}
+    return float(net["whLifetime"]), lines
 
 
 def entity_id_of(hass: HomeAssistant, serial: str, key: str) -> str:
@@ -203,7 +247,8 @@ async def test_a_net_counter_reset_is_not_counted(
         imported_id, exported_id = (entity_id_of(hass, serial, key) for key in GRID_KEYS)
         nets = [net_counters(entry.runtime_data.data)[0]]
         for minute in range(1, 61):
-            balanced_source(envoy).reset_requested = minute == reset_minute
+            if minute == reset_minute:
+                resettable(envoy).reset()
             before = (wh(hass, imported_id), wh(hass, exported_id))
             await step(hass, freezer, clock, entry)
             nets.append(net_counters(entry.runtime_data.data)[0])

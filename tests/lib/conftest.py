@@ -29,14 +29,11 @@ def credentials(envoy: SimulatedEnvoy) -> dict[str, Any]:
 async def connected(envoy: SimulatedEnvoy, **kw: Any) -> AsyncIterator[Gateway]:
     """A Gateway that went through setup, authenticate and probe (closed on exit)."""
     options = {**credentials(envoy), **kw}
-    gateway = Gateway(envoy.url, **options)
-    try:
+    async with Gateway(envoy.url, **options) as gateway:
         await gateway.setup()
         await gateway.authenticate()
         await gateway.probe()
         yield gateway
-    finally:
-        await gateway.close()
 
 
 def capture_dir(name: str) -> Path:

@@ -61,16 +61,13 @@ def test_credentials_resolution() -> None:
 
 async def test_installer_digest_reads_and_reuses_the_nonce() -> None:
     async with replay_envoy(LEGACY) as envoy:
-        gateway = Gateway(envoy.url, username="installer")
-        try:
+        async with Gateway(envoy.url, username="installer") as gateway:
             await gateway.setup()
             await gateway.authenticate()
             assert gateway.auth_kind is AuthKind.DIGEST
             await gateway.probe()
             data = await gateway.update()
             await gateway.update()
-        finally:
-            await gateway.close()
         assert data.info.serial == capture_serial(LEGACY)
         v1 = capture_json(LEGACY, "api_v1_production")
         assert data.production is not None
@@ -83,36 +80,26 @@ async def test_installer_digest_reads_and_reuses_the_nonce() -> None:
 
 async def test_envoy_user_gets_in_with_the_serial_digits() -> None:
     async with replay_envoy(LEGACY) as envoy:
-        gateway = Gateway(envoy.url, username="envoy")
-        try:
+        async with Gateway(envoy.url, username="envoy") as gateway:
             await gateway.probe()
             data = await gateway.update()
-        finally:
-            await gateway.close()
         assert envoy_password(data.info.serial) == data.info.serial[-6:]
         assert data.production is not None
 
 
 async def test_wrong_password_is_authentication_required_naming_the_endpoint() -> None:
     async with replay_envoy(LEGACY) as envoy:
-        gateway = Gateway(envoy.url, username="installer", password="wrong-one")
-        try:
+        async with Gateway(envoy.url, username="installer", password="wrong-one") as gateway:
             with pytest.raises(AuthenticationRequired) as caught:
                 await gateway.probe()
-        finally:
-            await gateway.close()
         assert envoy.address in str(caught.value)
         assert "production" in str(caught.value)
         assert "wrong-one" not in str(caught.value)
 
 
 async def test_no_credentials_on_a_digest_device() -> None:
-    async with replay_envoy(LEGACY) as envoy:
-        gateway = Gateway(envoy.url)
-        try:
-            await gateway.authenticate()
-            assert gateway.auth_kind is AuthKind.NONE
-            with pytest.raises(AuthenticationRequired, match="credentials"):
-                await gateway.probe()
-        finally:
-            await gateway.close()
+    async with replay_envoy(LEGACY) as envoy, Gateway(envoy.url) as gateway:
+        await gateway.authenticate()
+        assert gateway.auth_kind is AuthKind.NONE
+        with pytest.raises(AuthenticationRequired, match="credentials"):
+            await gateway.probe()

@@ -51,9 +51,8 @@ async def test_pasted_token_reads_with_one_device_session() -> None:
 
 async def test_token_from_the_simulated_cloud_and_refresh() -> None:
     async with simulated_cloud() as cloud, replay_envoy(CAPTURE, cloud=cloud) as envoy:
-        gateway = Gateway(envoy.url, username=DEMO_EMAIL, password=DEMO_PASSWORD,
-                          cloud=CloudEndpoints(enlighten_url=cloud.url, entrez_url=cloud.url))
-        try:
+        async with Gateway(envoy.url, username=DEMO_EMAIL, password=DEMO_PASSWORD,
+                           cloud=CloudEndpoints(enlighten_url=cloud.url, entrez_url=cloud.url)) as gateway:
             await gateway.probe()
             data = await gateway.update()
             assert not gateway.manual_token
@@ -63,8 +62,6 @@ async def test_token_from_the_simulated_cloud_and_refresh() -> None:
             assert cloud.tokens_issued == 2
             assert gateway.token != first
             again = await gateway.update()
-        finally:
-            await gateway.close()
         assert data.encharge is not None
         assert again.production is not None
         assert again.production.wh_lifetime == data.production.wh_lifetime if data.production else False
@@ -72,12 +69,9 @@ async def test_token_from_the_simulated_cloud_and_refresh() -> None:
 
 async def test_expired_token_is_refused_before_asking_the_device() -> None:
     async with replay_envoy(CAPTURE) as envoy:
-        gateway = Gateway(envoy.url, token=envoy.mint_token(days=-1))
-        try:
+        async with Gateway(envoy.url, token=envoy.mint_token(days=-1)) as gateway:
             with pytest.raises(TokenExpired) as caught:
                 await gateway.authenticate()
-        finally:
-            await gateway.close()
         assert envoy.stats.count("/auth/check_jwt") == 0
         assert envoy.address in str(caught.value)
 
@@ -85,58 +79,42 @@ async def test_expired_token_is_refused_before_asking_the_device() -> None:
 async def test_token_for_another_gateway_is_invalid() -> None:
     async with simulated_cloud() as cloud, replay_envoy(CAPTURE, cloud=cloud) as envoy:
         other = cloud.mint("999999999999")
-        gateway = Gateway(envoy.url, token=other)
-        try:
+        async with Gateway(envoy.url, token=other) as gateway:
             with pytest.raises(InvalidCredentials, match="999999999999") as caught:
                 await gateway.authenticate()
-        finally:
-            await gateway.close()
         assert other not in str(caught.value)
 
 
 async def test_malformed_token_never_echoed() -> None:
     async with replay_envoy(CAPTURE) as envoy:
-        gateway = Gateway(envoy.url, token="not-a.jwt-at.all")
-        try:
+        async with Gateway(envoy.url, token="not-a.jwt-at.all") as gateway:
             with pytest.raises(InvalidCredentials) as caught:
                 await gateway.authenticate()
-        finally:
-            await gateway.close()
         assert "not-a.jwt-at.all" not in str(caught.value)
 
 
 async def test_firmware_7_without_credentials() -> None:
-    async with replay_envoy(CAPTURE) as envoy:
-        gateway = Gateway(envoy.url)
-        try:
-            with pytest.raises(AuthenticationRequired, match="needs a token"):
-                await gateway.authenticate()
-        finally:
-            await gateway.close()
+    async with replay_envoy(CAPTURE) as envoy, Gateway(envoy.url) as gateway:
+        with pytest.raises(AuthenticationRequired, match="needs a token"):
+            await gateway.authenticate()
 
 
 async def test_mfa_account_must_paste_a_token() -> None:
     async with simulated_cloud(accounts={"mfa@example.invalid": "pw"}, mfa_accounts=["mfa@example.invalid"]) as cloud, \
             replay_envoy(CAPTURE, cloud=cloud) as envoy:
-        gateway = Gateway(envoy.url, username="mfa@example.invalid", password="pw",
-                          cloud=CloudEndpoints(cloud.url, cloud.url))
-        try:
+        async with Gateway(envoy.url, username="mfa@example.invalid", password="pw",
+                           cloud=CloudEndpoints(cloud.url, cloud.url)) as gateway:
             with pytest.raises(MfaRequired, match="paste"):
                 await gateway.authenticate()
-        finally:
-            await gateway.close()
         assert cloud.tokens_issued == 0
 
 
 async def test_wrong_cloud_password() -> None:
     async with simulated_cloud() as cloud, replay_envoy(CAPTURE, cloud=cloud) as envoy:
-        gateway = Gateway(envoy.url, username=DEMO_EMAIL, password="not-the-password",
-                          cloud=CloudEndpoints(cloud.url, cloud.url))
-        try:
+        async with Gateway(envoy.url, username=DEMO_EMAIL, password="not-the-password",
+                           cloud=CloudEndpoints(cloud.url, cloud.url)) as gateway:
             with pytest.raises(InvalidCredentials) as caught:
                 await gateway.authenticate()
-        finally:
-            await gateway.close()
         assert "not-the-password" not in str(caught.value)
 
 
@@ -171,12 +149,9 @@ async def test_cloud_error_page_then_success() -> None:
     """An HTML page with status 200 once: the bounded retry gets the token on the second try."""
     async with simulated_cloud() as cloud, replay_envoy(CAPTURE, cloud=cloud) as envoy:
         cloud.fail_next(1, status=200, html_body="<html><body>maintenance</body></html>")
-        gateway = Gateway(envoy.url, username=DEMO_EMAIL, password=DEMO_PASSWORD,
-                          cloud=CloudEndpoints(cloud.url, cloud.url))
-        try:
+        async with Gateway(envoy.url, username=DEMO_EMAIL, password=DEMO_PASSWORD,
+                           cloud=CloudEndpoints(cloud.url, cloud.url)) as gateway:
             await gateway.authenticate()
-        finally:
-            await gateway.close()
         assert cloud.tokens_issued == 1
         assert cloud.logins == 1
 
@@ -233,16 +208,13 @@ async def test_pasted_token_cannot_be_refreshed() -> None:
 async def test_expired_stored_token_is_replaced_from_the_cloud() -> None:
     """A stored token with the Enlighten credentials beside it (as a config entry keeps them) renews itself."""
     async with simulated_cloud() as cloud, replay_envoy(CAPTURE, cloud=cloud) as envoy:
-        gateway = Gateway(envoy.url, token=envoy.mint_token(days=-1), username=DEMO_EMAIL, password=DEMO_PASSWORD,
-                          cloud=CloudEndpoints(cloud.url, cloud.url))
-        try:
+        async with Gateway(envoy.url, token=envoy.mint_token(days=-1), username=DEMO_EMAIL, password=DEMO_PASSWORD,
+                           cloud=CloudEndpoints(cloud.url, cloud.url)) as gateway:
             assert not gateway.manual_token
             await gateway.authenticate()
             assert cloud.tokens_issued == 1
             assert not gateway.manual_token
             data = await gateway.update()
-        finally:
-            await gateway.close()
         assert data.production is not None
 
 
@@ -251,27 +223,21 @@ async def test_rejected_stored_token_is_replaced_from_the_cloud() -> None:
         stored = envoy.mint_token()
         await asyncio.sleep(1.1)  # revocation covers tokens issued before the current second
         envoy.revoke_tokens()
-        gateway = Gateway(envoy.url, token=stored, username=DEMO_EMAIL, password=DEMO_PASSWORD,
-                          cloud=CloudEndpoints(cloud.url, cloud.url))
-        try:
+        async with Gateway(envoy.url, token=stored, username=DEMO_EMAIL, password=DEMO_PASSWORD,
+                           cloud=CloudEndpoints(cloud.url, cloud.url)) as gateway:
             await gateway.authenticate()
-        finally:
-            await gateway.close()
         assert cloud.tokens_issued == 1
         assert gateway.token != stored
 
 
 async def test_token_revoked_while_running_is_renewed_from_the_cloud() -> None:
     async with simulated_cloud() as cloud, replay_envoy(CAPTURE, cloud=cloud) as envoy:
-        gateway = Gateway(envoy.url, username=DEMO_EMAIL, password=DEMO_PASSWORD,
-                          cloud=CloudEndpoints(cloud.url, cloud.url))
-        try:
+        async with Gateway(envoy.url, username=DEMO_EMAIL, password=DEMO_PASSWORD,
+                           cloud=CloudEndpoints(cloud.url, cloud.url)) as gateway:
             first = await gateway.update()
             await asyncio.sleep(1.1)  # revocation covers tokens issued before the current second
             envoy.revoke_tokens()
             again = await gateway.update()
-        finally:
-            await gateway.close()
         assert cloud.tokens_issued == 2
         assert again.production == first.production
 
@@ -279,17 +245,14 @@ async def test_token_revoked_while_running_is_renewed_from_the_cloud() -> None:
 async def test_failed_background_refresh_is_not_retried_every_update() -> None:
     """A token due for renewal while the cloud fails: updates go on, the cloud is asked once an hour, not per update."""
     async with simulated_cloud() as cloud, replay_envoy(CAPTURE, cloud=cloud) as envoy:
-        gateway = Gateway(envoy.url, token=envoy.mint_token(days=10), username=DEMO_EMAIL, password=DEMO_PASSWORD,
-                          cloud=CloudEndpoints(cloud.url, cloud.url))
-        try:
+        async with Gateway(envoy.url, token=envoy.mint_token(days=10), username=DEMO_EMAIL, password=DEMO_PASSWORD,
+                           cloud=CloudEndpoints(cloud.url, cloud.url)) as gateway:
             await gateway.probe()
             cloud.fail_next(100, status=500)
             first = await gateway.update()
             asked = cloud.requests
             second = await gateway.update()
             assert cloud.requests == asked
-        finally:
-            await gateway.close()
         assert asked >= 1
         assert cloud.tokens_issued == 0
         assert first.production is not None

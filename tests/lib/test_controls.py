@@ -215,11 +215,8 @@ async def test_refused_write() -> None:
 async def test_control_right_after_setup_reads_first() -> None:
     """A control before any update: the gateway probes and reads first, then writes and reads back."""
     async with recorded(make_profile("full-us")) as (recorder, envoy):
-        gateway = Gateway(envoy.url, token=envoy.mint_token())
-        try:
+        async with Gateway(envoy.url, token=envoy.mint_token()) as gateway:
             data = await gateway.set_relay("NC2", closed=False)
-        finally:
-            await gateway.close()
         sent = {"dry_contacts": {"id": "NC2", "status": "open"}}
         assert recorder.writes == [("POST", "/ivp/ensemble/dry_contacts", sent)]
         assert data.dry_contacts is not None

@@ -96,24 +96,18 @@ async def test_garbage_on_an_optional_endpoint_from_the_start() -> None:
 
 async def test_device_wide_503_is_a_short_typed_error() -> None:
     async with replay_envoy(CAPTURE, faults=["503"]) as envoy:
-        gateway = Gateway(envoy.url, **credentials(envoy))
-        try:
+        async with Gateway(envoy.url, **credentials(envoy)) as gateway:
             with pytest.raises(DeviceUnavailable) as caught:
                 await gateway.probe()
-        finally:
-            await gateway.close()
         assert len(str(caught.value)) < 300
         assert envoy.stats.requests <= 10
 
 
 async def test_device_wide_reset_on_a_digest_device() -> None:
     async with replay_envoy("5.0.62", faults=["reset"]) as envoy:
-        gateway = Gateway(envoy.url, username="installer")
-        try:
+        async with Gateway(envoy.url, username="installer") as gateway:
             with pytest.raises(CommunicationError) as caught:
                 await gateway.probe()
-        finally:
-            await gateway.close()
         assert "not answering" in str(caught.value)
         assert envoy.stats.requests <= 15
 

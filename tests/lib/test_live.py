@@ -91,27 +91,23 @@ async def test_a_firmware_without_live_data_falls_back_quietly(caplog: pytest.Lo
 
 
 async def test_an_unprobed_gateway_learns_at_the_first_poll() -> None:
-    async with replay_envoy("8.3.5169_with_generator") as envoy:
-        gateway = Gateway(envoy.url, **credentials(envoy))
-        try:
-            await gateway.setup()
-            await gateway.authenticate()
-            live = LivePower(gateway)
-            assert await live.start()  # nothing known yet
-            assert live.supported is None
-            reads = envoy.stats.count(LIVEDATA)
-            with pytest.raises(FeatureNotAvailable):
-                await live.poll()
-            assert envoy.stats.count(LIVEDATA) == reads + 1
-            assert support(live) is False
-            assert live.reason is not None
-            assert "404" in live.reason
-            requests = envoy.stats.requests
-            with pytest.raises(FeatureNotAvailable):
-                await live.poll()
-            assert envoy.stats.requests == requests
-        finally:
-            await gateway.close()
+    async with replay_envoy("8.3.5169_with_generator") as envoy, Gateway(envoy.url, **credentials(envoy)) as gateway:
+        await gateway.setup()
+        await gateway.authenticate()
+        live = LivePower(gateway)
+        assert await live.start()  # nothing known yet
+        assert live.supported is None
+        reads = envoy.stats.count(LIVEDATA)
+        with pytest.raises(FeatureNotAvailable):
+            await live.poll()
+        assert envoy.stats.count(LIVEDATA) == reads + 1
+        assert support(live) is False
+        assert live.reason is not None
+        assert "404" in live.reason
+        requests = envoy.stats.requests
+        with pytest.raises(FeatureNotAvailable):
+            await live.poll()
+        assert envoy.stats.requests == requests
 
 
 async def test_old_firmware_has_no_live_data() -> None:

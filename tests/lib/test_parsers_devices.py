@@ -13,6 +13,7 @@ from iqgateway.models import GatewayData
 from iqgateway.probe import decide_features, probe_paths
 from iqgateway.snapshot import snapshot_dict
 from tests.lib.capture_answers import capture_answers
+from tests.lib.test_assemble_captures import read_capture
 from tests.shared import CAPTURES
 
 
@@ -216,3 +217,27 @@ def test_failing_device_data_stays_the_inverter_source() -> None:
     fallback = _read("8.3.5169_with_generator", refused)
     assert fallback.features.inverter_source == inverters.V1_INVERTERS
     assert fallback.inverters["482208990001"].last_report_watts == 116  # the v1 list's own reading
+
+
+def test_ac_batteries_only_in_the_v1_list_are_units() -> None:
+    # 8.2.4382_ACB: three AC batteries (devType 11), no inventory.json details
+    data = read_capture("8.2.4382_ACB")
+    assert data.acb is not None
+    units = data.acb.units
+    assert set(units) == {"122122013808", "122122013879", "122122014120"}
+    v1 = {e["serialNumber"]: e for e in json.loads((CAPTURES / "8.2.4382_ACB" / "api_v1_production_inverters")
+                                                    .read_text()) if e.get("devType") == 11}
+    for serial, unit in units.items():
+        assert unit.last_report_watts == v1[serial]["lastReportWatts"]
+        assert unit.last_report_date == v1[serial]["lastReportDate"]
+        assert unit.soc_percent is None
+
+
+def test_inverters_only_in_the_v1_list_are_kept_beside_the_detailed_ones() -> None:
+    data = read_capture("8.3.5169_ACB_inventory")
+    assert set(data.inverters) == {"122013000000", "12122012100000", "122012100000"}
+    assert set(data.summary_only_inverters) == {"122012200000"}
+    assert data.summary_only_inverters["122012200000"].last_report_watts == 3
+    assert data.acb is not None
+    # an AC battery's report time comes with its v1 watts
+    assert data.acb.units["121917000000"].last_report_watts == 4

@@ -41,36 +41,27 @@ def test_slow_endpoints_get_a_longer_timeout() -> None:
 
 async def test_bare_host_falls_back_to_http_and_remembers_it() -> None:
     async with replay_envoy(LEGACY) as envoy:
-        gateway = Gateway(envoy.address, username="installer")
-        try:
+        async with Gateway(envoy.address, username="installer") as gateway:
             info = await gateway.setup()
             assert gateway.url == f"http://{envoy.address}"
             await gateway.probe()
             data = await gateway.update()
-        finally:
-            await gateway.close()
         assert info.serial == capture_serial(LEGACY)
         assert data.production is not None
 
 
 async def test_bare_host_prefers_https() -> None:
     async with replay_envoy(MODERN) as envoy:
-        gateway = Gateway(envoy.address, token=envoy.mint_token())
-        try:
+        async with Gateway(envoy.address, token=envoy.mint_token()) as gateway:
             await gateway.setup()
-        finally:
-            await gateway.close()
         assert gateway.url == f"https://{envoy.address}"
 
 
 async def test_explicit_scheme_means_no_fallback() -> None:
     async with replay_envoy(LEGACY) as envoy:
-        gateway = Gateway(f"https://{envoy.address}", username="installer")
-        try:
+        async with Gateway(f"https://{envoy.address}", username="installer") as gateway:
             with pytest.raises(CommunicationError) as caught:
                 await gateway.setup()
-        finally:
-            await gateway.close()
         assert envoy.address in str(caught.value)
         assert "/info" in str(caught.value)
         assert envoy.stats.requests == 0
@@ -130,12 +121,9 @@ async def redirecting_server() -> AsyncIterator[str]:
 
 async def test_redirects_are_not_followed() -> None:
     async with redirecting_server() as url:
-        gateway = Gateway(url)
-        try:
+        async with Gateway(url) as gateway:
             with pytest.raises(CommunicationError, match="redirect") as caught:
                 await gateway.setup()
-        finally:
-            await gateway.close()
         assert "localhost" in str(caught.value)
         assert "/info" in str(caught.value)
 

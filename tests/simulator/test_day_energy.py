@@ -207,28 +207,23 @@ async def _battery_day(profile: str) -> tuple[BatteryEnergy, Energy]:
     return energy, end_energy.minus(start_energy)
 
 
-async def test_iq_battery_energy_over_a_day_matches_the_simulated_flows() -> None:
-    energy, physics = await _battery_day("battery-eu")
-    assert energy.source == "encharge"
-    assert physics.charged > 500
-    assert physics.discharged > 500
+@pytest.mark.parametrize(
+    ("profile", "source", "least_wh", "described_as"),
+    [("battery-eu", "encharge", 500, "/ivp/ensemble/power"), ("acb", "acb", 100, "storage wNow")],
+    ids=["iq-battery", "ac-battery"],
+)
+async def test_battery_energy_over_a_day_matches_the_simulated_flows(
+    profile: str, source: str, least_wh: float, described_as: str
+) -> None:
+    energy, physics = await _battery_day(profile)
+    assert energy.source == source
+    assert physics.charged > least_wh
+    assert physics.discharged > least_wh
     assert energy.charged_wh is not None
     assert energy.discharged_wh is not None
     assert abs(energy.charged_wh - physics.charged) <= 0.01 * physics.charged
     assert abs(energy.discharged_wh - physics.discharged) <= 0.01 * physics.discharged
-    assert "/ivp/ensemble/power" in energy.description
-
-
-async def test_ac_battery_energy_over_a_day_matches_the_simulated_flows() -> None:
-    energy, physics = await _battery_day("acb")
-    assert energy.source == "acb"
-    assert physics.charged > 100
-    assert physics.discharged > 100
-    assert energy.charged_wh is not None
-    assert energy.discharged_wh is not None
-    assert abs(energy.charged_wh - physics.charged) <= 0.01 * physics.charged
-    assert abs(energy.discharged_wh - physics.discharged) <= 0.01 * physics.discharged
-    assert "storage wNow" in energy.description
+    assert described_as in energy.description
 
 
 async def test_a_net_counter_reset_is_not_counted() -> None:

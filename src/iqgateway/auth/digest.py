@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from urllib.request import parse_http_list, parse_keqv_list
 
 from ..errors import InvalidCredentials
 from .passwords import envoy_password, installer_password
 
-_HASHES: dict[str, Callable[[bytes], str]] = {
+_HASHES: Mapping[str, Callable[[bytes], str]] = MappingProxyType({
     "MD5": lambda data: hashlib.md5(data, usedforsecurity=False).hexdigest(),
     "SHA-256": lambda data: hashlib.sha256(data).hexdigest(),
-}
+})
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +64,8 @@ def parse_challenge(header: str) -> DigestChallenge | None:
     )
 
 
-def resolve_credentials(username: str | None, password: str | None, serial: str) -> tuple[str, str] | None:
+def resolve_credentials(username: str | None, password: str | None, serial: str, *,
+                        host: str | None = None) -> tuple[str, str] | None:
     """(user, password) for Digest, or None for no auth.
 
     `installer` or `envoy` without a password (an empty one counts as none) get the password
@@ -77,7 +79,8 @@ def resolve_credentials(username: str | None, password: str | None, serial: str)
         return username, installer_password(serial)
     if username == "envoy":
         return username, envoy_password(serial)
-    raise InvalidCredentials(f"user {username!r} needs a password (only installer and envoy have derived ones)")
+    raise InvalidCredentials(f"user {username!r} needs a password (only installer and envoy have derived ones)",
+                             host=host)
 
 
 class DigestAuth:
@@ -93,10 +96,6 @@ class DigestAuth:
     def __repr__(self) -> str:
         return f"DigestAuth(username={self.username!r})"
 
-    @property
-    def has_challenge(self) -> bool:
-        return self._challenge is not None
-
     def accept_challenge(self, headers: tuple[str, ...]) -> bool:
         """Take the challenge of a 401. True if it is worth answering (a new nonce, or we had none)."""
         for header in headers:
@@ -108,10 +107,6 @@ class DigestAuth:
             self._nonce_count = 0
             return previous is None or previous.nonce != challenge.nonce or challenge.stale
         return False
-
-    def forget(self) -> None:
-        self._challenge = None
-        self._nonce_count = 0
 
     def header(self, method: str, uri: str) -> str | None:
         """The Authorization value for this request, or None before any challenge arrived."""

@@ -54,16 +54,29 @@ def _moment(value: Any) -> dt.datetime | None:
         return None
 
 
+def read_jwt(token: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(header, payload) of a well-formed JWT, signature not checked; None if it is not one.
+
+    Shared by the library (a token's claims) and the simulated device (which token it lets in).
+    """
+    try:
+        parts = jwt.api_jwt.decode_complete(token.strip(), options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    header, payload = parts.get("header"), parts.get("payload")
+    if not isinstance(header, dict) or not isinstance(payload, dict):
+        return None
+    return header, payload
+
+
 def decode_token(token: str, *, serial: str, host: str | None = None) -> TokenClaims:
     """Read the token's payload; InvalidCredentials if malformed or for another serial, TokenExpired if past `exp`."""
     if not isinstance(token, str) or token.count(".") != 2:
         raise InvalidCredentials("the token is not a well-formed JWT (three dot-separated parts)", host=host)
-    try:
-        payload = jwt.decode(token.strip(), options={"verify_signature": False})
-    except jwt.PyJWTError:
-        raise InvalidCredentials("the token's payload cannot be decoded (not a JWT)", host=host) from None
-    if not isinstance(payload, dict):
-        raise InvalidCredentials("the token's payload is not a JSON object", host=host)
+    parts = read_jwt(token)
+    if parts is None:
+        raise InvalidCredentials("the token's payload cannot be decoded (not a JWT)", host=host)
+    payload = parts[1]
     aud = payload.get("aud")
     audience = tuple(str(a) for a in aud) if isinstance(aud, list) else ((str(aud),) if aud is not None else ())
     if serial and audience and serial not in audience:

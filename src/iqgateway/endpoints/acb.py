@@ -1,5 +1,5 @@
 """AC Batteries: aggregate from the production document's `storage[]`, units from
-`/inventory.json?deleted=1` (type ACB) with their last report from the v1 inverter list."""
+`/inventory.json?deleted=1` (type ACB) and the v1 inverter list (devType 11), which also gives their last report."""
 
 from __future__ import annotations
 
@@ -25,8 +25,14 @@ def acb_inventory(doc: object) -> list[JsonDict] | None:
     return units
 
 
-def _unit(device: JsonDict, report: JsonDict | None) -> AcbUnit:
+def _unit(device: JsonDict, report: JsonDict | None, *, listed: bool) -> AcbUnit:
+    """`report`: the battery's v1 entry; `listed`: the v1 list was readable (else no report time at all,
+    rather than one from another source and another moment)."""
     serial = str_at(device, "serial_num") or ""
+    if report is not None:
+        reported = int_like(report.get("lastReportDate"))  # belongs with the v1 watts
+    else:
+        reported = int_like(device.get("last_rpt_date")) if listed else None
     return AcbUnit(
         serial_num=serial,
         part_num=str_at(device, "part_num"),
@@ -40,20 +46,27 @@ def _unit(device: JsonDict, report: JsonDict | None) -> AcbUnit:
         producing=bool_at(device, "producing"),
         sleep_min_soc=num_at(device, "sleep_min_soc"),
         sleep_max_soc=num_at(device, "sleep_max_soc"),
-        last_report_date=int_like(device.get("last_rpt_date")),
+        last_report_date=reported,
         last_report_watts=num_at(report, "lastReportWatts"),
         max_report_watts=num_at(report, "maxReportWatts"),
     )
 
 
 def parse_acb(doc: ProductionDoc | None, inventory: list[JsonDict] | None,
-              reports: dict[str, JsonDict]) -> AcBatteries | None:
-    """None unless the production document reports active AC batteries."""
+              reports: dict[str, JsonDict] | None) -> AcBatteries | None:
+    """None unless the production document reports active AC batteries.
+
+    `reports`: the v1 inverter list's AC battery entries by serial, None when that list was unreadable."""
     if doc is None or not doc.has_active_storage or doc.storage is None:
         return None
     entry = mapping(doc.storage.entry) or {}
-    units = {unit.serial_num: unit for unit in (_unit(d, reports.get(str_at(d, "serial_num") or ""))
+    listed = reports is not None
+    v1 = reports or {}
+    units = {unit.serial_num: unit for unit in (_unit(d, v1.get(str_at(d, "serial_num") or ""), listed=listed)
                                                 for d in inventory or [])}
+    # a battery the inventory does not list (or no inventory at all) is still known from the v1 list
+    for serial, report in v1.items():
+        units.setdefault(serial, _unit({"serial_num": serial}, report, listed=listed))
     return AcBatteries(
         power_w=num_at(entry, "wNow"),
         charge_wh=num_at(entry, "whNow"),

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from ..models import BatteryAggregate, EnchargeAggregate, EnchargeBattery, Enpower
 from .values import JsonDict, bool_at, dicts, int_at, int_like, mapping, num_at, scaled, str_at
 
@@ -104,28 +106,50 @@ def parse_encharge(groups: dict[str, list[JsonDict]] | None,
     return batteries or None
 
 
-def parse_enpower(groups: dict[str, list[JsonDict]] | None) -> Enpower | None:
-    devices = (groups or {}).get(ENPOWER_TYPE) or []
-    if not devices:
-        return None
-    device = devices[0]
-    serial = str_at(device, "serial_num")
-    if not serial:
-        return None
-    temperature = num_at(device, "temperature")
-    return Enpower(
-        serial_number=serial,
+class ControllerIdentity(TypedDict):
+    """The fields every controller of the inventory (Enpower, collar, C6 combiner) reports alike."""
+
+    serial_number: str
+    part_number: str | None
+    admin_state: int | None
+    admin_state_str: str | None
+    firmware_loaded_date: int | None
+    firmware_version: str | None
+    installed_date: int | None
+    last_report_date: int | None
+    communicating: bool | None
+
+
+def first_device(groups: dict[str, list[JsonDict]] | None, kind: str) -> JsonDict | None:
+    """The first inventory device of `kind` (a system has one controller of each kind), if it has a serial."""
+    devices = (groups or {}).get(kind) or []
+    return devices[0] if devices and str_at(devices[0], "serial_num") else None
+
+
+def controller_identity(device: JsonDict) -> ControllerIdentity:
+    return ControllerIdentity(
+        serial_number=str_at(device, "serial_num") or "",
         part_number=str_at(device, "part_num"),
-        grid_mode=str_at(device, "Enpwr_grid_mode"),
         admin_state=int_at(device, "admin_state"),
         admin_state_str=str_at(device, "admin_state_str"),
-        comm_level_2_4_ghz=int_at(device, "comm_level_2_4_ghz"),
-        comm_level_sub_ghz=int_at(device, "comm_level_sub_ghz"),
-        communicating=bool_at(device, "communicating"),
         firmware_loaded_date=int_like(device.get("img_load_date")),
         firmware_version=str_at(device, "img_pnum_running"),
         installed_date=int_like(device.get("installed")),
         last_report_date=int_like(device.get("last_rpt_date")),
+        communicating=bool_at(device, "communicating"),
+    )
+
+
+def parse_enpower(groups: dict[str, list[JsonDict]] | None) -> Enpower | None:
+    device = first_device(groups, ENPOWER_TYPE)
+    if device is None:
+        return None
+    temperature = num_at(device, "temperature")
+    return Enpower(
+        **controller_identity(device),
+        grid_mode=str_at(device, "Enpwr_grid_mode"),
+        comm_level_2_4_ghz=int_at(device, "comm_level_2_4_ghz"),
+        comm_level_sub_ghz=int_at(device, "comm_level_sub_ghz"),
         mains_admin_state=str_at(device, "mains_admin_state"),
         mains_oper_state=str_at(device, "mains_oper_state"),
         operating=bool_at(device, "operating"),

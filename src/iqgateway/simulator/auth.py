@@ -19,9 +19,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from ..auth.passwords import envoy_password, installer_password
+from ..auth.token import read_jwt
 from .faults import OPEN_PATHS
 from .firmware import uses_token_auth
-from .tokens import TokenSigner, unverified_claims
+from .tokens import TokenSigner
 
 REALM = "enphaseenergy.com"
 UNAUTHORIZED_BODY = b"<html><body><h2>401 Unauthorized</h2></body></html>"
@@ -94,7 +95,7 @@ class DeviceAuth:
         token = bearer(headers)
         if self.mode == "none" or self.token_ok(token):
             session_id = secrets.token_hex(16)
-            claims = unverified_claims(token)
+            claims = read_jwt(token)
             self._sessions[session_id] = str(claims[1].get("enphaseUser", "owner")) if claims else "owner"
             return AuthOutcome(True, "bearer", session_opened=True, session_id=session_id)
         return AuthOutcome(False, "denied")
@@ -102,7 +103,7 @@ class DeviceAuth:
     def token_ok(self, token: str) -> bool:
         if not token:
             return False
-        claims = unverified_claims(token)
+        claims = read_jwt(token)
         if claims is None:
             return False
         header, payload = claims

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -89,7 +91,7 @@ _IQ_BATTERY_COLLAR = BatteryModel("encharge", "836-01250-r00", 5000.0, 3840.0)
 _AC_BATTERY = BatteryModel("acb", "800-00930-r03", 1200.0, 270.0)
 _PRODUCTION_NET = ("production", "net-consumption")
 
-_SPECS: dict[str, ProfileSpec] = {
+_SPECS: Mapping[str, ProfileSpec] = MappingProxyType({
     "legacy": ProfileSpec(
         "3.18.10", "R", "800-00069-r05", None, 2, "split", (), 12, _M215,
         Region("Pacific/Honolulu", 21.3, 120.0, 60.0, "USD"), "1214", 380.0, ensemble_api=False,
@@ -126,7 +128,7 @@ _SPECS: dict[str, ProfileSpec] = {
         Region("America/New_York", 35.8, 120.0, 60.0, "USD"), "2025", 450.0, battery=_IQ_BATTERY_COLLAR,
         batteries=2, collar=True, ct_disabled=("load", "evse", "pv3p"),
     ),
-}  # fmt: skip
+})  # fmt: skip
 
 PROFILES: tuple[str, ...] = tuple(_SPECS)
 
@@ -136,12 +138,12 @@ def profile_timezone(name: str) -> str:
     return _SPECS[name].region.timezone
 
 
-_LATENCY = {
+_LATENCY: Mapping[str, float] = MappingProxyType({
     "/production.json": 2.5,
     "/production": 4.0,
     "/inventory.json": 3.0,
     "/home": 7.0,
-}
+})
 
 
 def _digits(seed: int, salt: int, width: int) -> str:

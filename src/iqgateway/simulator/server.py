@@ -27,8 +27,9 @@ import logging
 import socket
 import struct
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import orjson
@@ -68,14 +69,14 @@ DEFAULT_HANG_S = 120.0
 DEFAULT_STALL_HANG_S = 60.0
 DEFAULT_BOOT_S = 5.0
 HTML_TYPE = "text/html"
-DEVICE_HEADERS = {
+DEVICE_HEADERS: Mapping[str, str] = MappingProxyType({
     "Server": "openresty",
     "Pragma": "no-cache",
     "Expires": "1",
     "Cache-Control": "no-cache",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-}
+})
 ANSWER_FAULT_KINDS = frozenset({"status", "garbage", "truncate", "drift", "wrongtype", "empty", "spike", "zero"})
 
 

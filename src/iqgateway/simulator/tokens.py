@@ -1,38 +1,16 @@
-"""Enphase-style JWTs: minted and signed (ES256) by the simulated cloud, decoded (unverified) by the device."""
+"""Enphase-style JWTs minted and signed (ES256) by the simulated cloud; the device reads them with read_jwt."""
 
 from __future__ import annotations
 
-import base64
 import secrets
 import time
 import uuid
-from typing import Any
 
 import jwt
-import orjson
 from cryptography.hazmat.primitives.asymmetric import ec
 
 OWNER_LIFETIME_S = 365 * 86400
 INSTALLER_LIFETIME_S = 12 * 3600
-
-
-def _b64decode(part: str) -> bytes:
-    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-
-
-def unverified_claims(token: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """(header, payload) of a well-formed JWT, signature not checked; None if malformed."""
-    parts = token.split(".")
-    if len(parts) != 3 or not all(parts[:2]):
-        return None
-    try:
-        header = orjson.loads(_b64decode(parts[0]))
-        payload = orjson.loads(_b64decode(parts[1]))
-    except (ValueError, orjson.JSONDecodeError):
-        return None
-    if not isinstance(header, dict) or not isinstance(payload, dict):
-        return None
-    return header, payload
 
 
 class TokenSigner:

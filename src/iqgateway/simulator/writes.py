@@ -8,6 +8,8 @@ by the replayed captures and the synthetic profiles alike.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from .source import Reply
@@ -107,12 +109,12 @@ def _dry_contact(docs: Documents, body: dict[str, Any], firmware: tuple[int, ...
     raise WriteRejected(f"unknown relay id {relay_id!r}")
 
 
-_RELAY_CHOICES = {
+_RELAY_CHOICES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "mode": ("manual", "soc"),
     "grid_action": ("apply", "shed", "schedule", "none"),
     "micro_grid_action": ("apply", "shed", "schedule", "none"),
     "gen_action": ("apply", "shed", "schedule", "none"),
-}
+})
 
 
 def _dry_contact_settings(docs: Documents, body: dict[str, Any], firmware: tuple[int, ...]) -> Reply:
@@ -306,7 +308,7 @@ def _livedata_stream(docs: Documents, body: dict[str, Any], firmware: tuple[int,
     return _json_reply(200, {"sc_stream": state})
 
 
-_WRITES: dict[str, dict[str, Callable[[Documents, dict[str, Any], tuple[int, ...]], Reply]]] = {
+_WRITES: Mapping[str, Mapping[str, Callable[[Documents, dict[str, Any], tuple[int, ...]], Reply]]] = MappingProxyType({
     "/ivp/ensemble/relay": {"POST": _relay},
     "/ivp/ensemble/dry_contacts": {"POST": _dry_contact},
     "/ivp/ss/dry_contact_settings": {"POST": _dry_contact_settings},
@@ -319,9 +321,7 @@ _WRITES: dict[str, dict[str, Callable[[Documents, dict[str, Any], tuple[int, ...
     "/ivp/ss/gen_schedule": {"POST": _full_document("/ivp/ss/gen_schedule")},
     "/ivp/ss/gen_config": {"POST": _full_document("/ivp/ss/gen_config")},
     "/ivp/livedata/stream": {"POST": _livedata_stream},
-}
-
-WRITE_PATHS = tuple(_WRITES)
+})
 
 
 def is_write(method: str, path: str) -> bool:

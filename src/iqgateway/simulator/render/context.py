@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..firmware import version_tuple
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -41,7 +43,7 @@ class Hardware:
 
     @property
     def version(self) -> tuple[int, ...]:
-        return tuple(int(p) for p in self.firmware.split(".") if p.isdigit())
+        return version_tuple(self.firmware)
 
     @property
     def has_ct(self) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -223,7 +225,7 @@ def secctrl(scene: Scene) -> dict[str, Any]:
     return doc
 
 
-GEN_ADMIN_MODES = {"off": 0, "on": 1, "auto": 2}
+GEN_ADMIN_MODES: Mapping[str, int] = MappingProxyType({"off": 0, "on": 1, "auto": 2})
 
 
 def generator(scene: Scene) -> dict[str, Any]:

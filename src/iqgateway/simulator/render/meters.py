@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from .context import apparent, power_factor, r3, reactive
@@ -11,7 +13,7 @@ if TYPE_CHECKING:
     from ..physics import Energy, Flows
     from .context import Scene
 
-METER_EIDS = {
+METER_EIDS: Mapping[str, int] = MappingProxyType({
     "production": 704643328,
     "net-consumption": 704643584,
     "total-consumption": 704643584,
@@ -20,7 +22,7 @@ METER_EIDS = {
     "load": 704644608,
     "evse": 704644864,
     "pv3p": 704645120,
-}
+})
 EXTRA_READING_EID = 1023410688  # fw 8.3 answers one more, all-zero entry
 _EXTRA_CHANNEL_EIDS = (2097152513, 2097152258, 2097152515)
 

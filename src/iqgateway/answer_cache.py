@@ -1,0 +1,110 @@
+"""The last good answer of every endpoint and how fresh it is; the probe's answers awaiting the first update.
+
+An answer is kept only when it is usable (`assemble.check_answer`); a failed one leaves the last good
+answer in place and marks the endpoint stale with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+from .answer import Answer
+from .assemble import check_answer
+from .errors import InvalidResponse, IQGatewayError
+from .models import EndpointStatus
+
+_LOGGER = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# The probe's answers serve as the first update's data when that update follows within this time.
+PROBE_REUSE_S = 30.0
+
+
+def run_parser(call: Callable[[], T], *, host: str, path: str | None) -> T:
+    """Run a parser; a parser bug becomes a typed error naming the endpoint instead of a raw exception."""
+    try:
+        return call()
+    except IQGatewayError:
+        raise
+    except Exception as err:
+        _LOGGER.debug("parser failed on %s", path, exc_info=True)
+        raise InvalidResponse(f"could not read the answer ({type(err).__name__} in the parser)",
+                              host=host, endpoint=path) from None
+
+
+@dataclass(slots=True)
+class _PathState:
+    last_good_at: float | None = None
+    error: str | None = None
+
+
+class AnswerCache:
+    """Per endpoint path: the last usable answer, when it came, and the last failure since."""
+
+    def __init__(self, host: str) -> None:
+        self._host = host
+        self._good: dict[str, Answer] = {}
+        self._states: dict[str, _PathState] = {}
+        self._from_probe: dict[str, Answer] = {}
+
+    def clear(self) -> None:
+        self._good.clear()
+        self._states.clear()
+        self._from_probe.clear()
+
+    # ------------------------------------------------------------------ the probe's answers
+
+    def keep_probe_answers(self, answers: Mapping[str, Answer], paths: Iterable[str]) -> None:
+        """The probe's answers of `paths`, for the first update to use instead of asking again."""
+        self._from_probe = {path: answers[path] for path in paths if path in answers}
+
+    def probe_answer(self, path: str, now: float) -> Answer | None:
+        """The probe's answer of `path` if it is recent enough to stand in for this update (used once)."""
+        answer = self._from_probe.pop(path, None)
+        if answer is not None and now - answer.fetched_at > PROBE_REUSE_S:
+            return None
+        return answer
+
+    def drop_probe_answers(self) -> None:
+        self._from_probe.clear()
+
+    # ------------------------------------------------------------------ answers of updates
+
+    def record(self, path: str, answer: Answer) -> IQGatewayError | None:
+        """Keep `answer` if it is usable; else keep the last good one and return why not."""
+        try:
+            problem = run_parser(lambda: check_answer(path, answer, host=self._host), host=self._host, path=path)
+        except IQGatewayError as err:
+            problem = err
+        state = self._states.setdefault(path, _PathState())
+        if problem is None:
+            self._good[path] = answer
+            state.last_good_at = answer.fetched_at
+            state.error = None
+        else:
+            state.error = problem.message
+            _LOGGER.debug("%s %s: keeping the last good answer: %s", self._host, path, problem.message)
+        return problem
+
+    def skipped(self, path: str, why: str) -> None:
+        """`path` was not asked this round: its last good answer stays, marked stale."""
+        self._states.setdefault(path, _PathState()).error = why
+
+    def good(self) -> dict[str, Answer]:
+        """The last good answer of each path (a copy)."""
+        return dict(self._good)
+
+    def good_answer(self, path: str) -> Answer | None:
+        return self._good.get(path)
+
+    def statuses(self, now: float) -> dict[str, EndpointStatus]:
+        out = {}
+        for path, state in self._states.items():
+            age = None if state.last_good_at is None else max(0.0, now - state.last_good_at)
+            out[path] = EndpointStatus(path=path, fetched_at=state.last_good_at, age_s=age,
+                                       stale=state.error is not None, error=state.error)
+        return out
