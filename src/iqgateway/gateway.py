@@ -429,9 +429,9 @@ class Gateway(GatewayControls):
         source = features.inverter_source
         if source is None or not data.inverters:
             return
-        path = next((p for p in features.endpoints if p.split("?", 1)[0] == source.split("?", 1)[0]), None)
+        path = self._read_path(source.split("?", 1)[0], "")
         fetched = self._cache.good_answer(path) if path else None
-        if path is None or fetched is None or now - fetched.fetched_at > ALIGN_WITHIN_S:
+        if fetched is None or now - fetched.fetched_at > ALIGN_WITHIN_S:
             return
         reports = [inv.last_report_date for inv in data.inverters.values() if inv.last_report_date]
         if reports:

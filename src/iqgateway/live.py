@@ -136,6 +136,9 @@ class LivePower:
         return dataclasses.replace(live, pv=trim(live.pv), storage=trim(live.storage), grid=trim(live.grid),
                                    load=trim(live.load), generator=trim(live.generator))
 
+    def _no_live_power(self) -> FeatureNotAvailable:
+        return FeatureNotAvailable(f"no live power: {self._reason}", host=self._gateway.host, endpoint=LIVEDATA)
+
     def _enable_due(self) -> bool:
         return self._enabled_at is None or self._clock() - self._enabled_at >= self._refresh_s
 
@@ -145,10 +148,10 @@ class LivePower:
         Raises FeatureNotAvailable when the gateway has no live data (then `reason` says why),
         else the typed error of the failed request or of a malformed answer.
         """
-        if not self._started and not await self.start():
-            raise FeatureNotAvailable(f"no live power: {self._reason}", host=self._gateway.host, endpoint=LIVEDATA)
+        if not self._started:
+            await self.start()
         if self._supported is False:
-            raise FeatureNotAvailable(f"no live power: {self._reason}", host=self._gateway.host, endpoint=LIVEDATA)
+            raise self._no_live_power()
         if self._enable_due():
             await self.enable()
         host = self._gateway.host
@@ -161,7 +164,7 @@ class LivePower:
                 f"the gateway refuses live data to these credentials ({LIVEDATA} answered HTTP {answer.status})"
                 if refused else f"the gateway does not serve {LIVEDATA} (HTTP 404)"
             )
-            raise FeatureNotAvailable(f"no live power: {self._reason}", host=host, endpoint=LIVEDATA)
+            raise self._no_live_power()
         if answer.status in (401, 403):
             raise AuthenticationRequired(f"the gateway refused live data (HTTP {answer.status})", host=host,
                                          endpoint=LIVEDATA)

@@ -8,6 +8,7 @@ is tried again at its next due time; after a write, the endpoints it touched are
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -15,20 +16,36 @@ from types import MappingProxyType
 EVERY_CYCLE = 0.0
 ON_DEMAND = None
 
+# Where live CT power comes from: when an update reads it, the production documents are only needed
+# for their energy counters, and those are read less often (METERED_INTERVALS).
+LIVE_POWER_PATH = "/ivp/meters/readings"
+
 # Families: (path prefix without query, interval in seconds or None = on demand).
-# The first matching prefix wins, so longer prefixes come first.
+# The longest matching prefix wins. Live power (CT readings, battery power, the production source
+# of an unmetered device) is read every update; everything else as often as it changes.
 _DEFAULT_INTERVALS: tuple[tuple[str, float | None], ...] = (
     ("/api/v1/production/inverters", 300.0),
     ("/ivp/pdm/device_data", 300.0),
-    ("/ivp/meters/readings", EVERY_CYCLE),
-    ("/ivp/meters", 900.0),
-    ("/admin/lib/tariff", 300.0),
-    ("/ivp/ss/dry_contact_settings", 300.0),
+    (LIVE_POWER_PATH, EVERY_CYCLE),
+    ("/ivp/meters", 3600.0),
+    ("/ivp/ensemble/power", EVERY_CYCLE),
+    ("/ivp/ensemble/inventory", 300.0),
+    ("/ivp/ensemble/secctrl", 300.0),
+    ("/ivp/ensemble/dry_contacts", 300.0),
+    ("/ivp/ensemble/generator", 300.0),
+    ("/admin/lib/tariff", 900.0),
+    ("/ivp/ss/dry_contact_settings", 900.0),
     ("/ivp/ss/gen_config", 900.0),
     ("/ivp/ss/gen_schedule", 900.0),
-    ("/ivp/ss/gen_mode", 300.0),
+    ("/ivp/ss/gen_mode", 900.0),
     ("/inventory.json", 300.0),
     ("/home", ON_DEMAND),
+)
+# Used instead when the update also reads LIVE_POWER_PATH: power comes from the CT readings, the
+# (slow) production documents give the energy counters.
+_METERED_INTERVALS: tuple[tuple[str, float | None], ...] = (
+    ("/production.json", 300.0),
+    ("/production", 300.0),
 )
 
 
@@ -46,6 +63,9 @@ class Cadence:
     intervals: Mapping[str, float | None] = field(
         default_factory=lambda: MappingProxyType(dict(_DEFAULT_INTERVALS))
     )
+    metered_intervals: Mapping[str, float | None] = field(
+        default_factory=lambda: MappingProxyType(dict(_METERED_INTERVALS))
+    )
     default_s: float | None = EVERY_CYCLE
     report_grace_s: float = 20.0
     # /info is read again this often to notice a firmware upgrade (None: never)
@@ -54,17 +74,23 @@ class Cadence:
     @classmethod
     def every_cycle(cls) -> Cadence:
         """Read every endpoint on every update (the behaviour of simpler clients)."""
-        return cls(intervals=MappingProxyType({}), default_s=EVERY_CYCLE)
+        return cls(intervals=MappingProxyType({}), metered_intervals=MappingProxyType({}), default_s=EVERY_CYCLE)
 
-    def interval(self, path: str) -> float | None:
+    def interval(self, path: str, *, metered: bool = False) -> float | None:
+        """Seconds between reads of `path`; `metered`: the update also reads live CT power."""
         bare = path.split("?", 1)[0]
-        best: str | None = None
-        for prefix in self.intervals:
-            if (bare == prefix or bare.startswith(prefix.rstrip("/") + "/")) and (
-                best is None or len(prefix) > len(best)
-            ):
-                best = prefix
-        return self.intervals[best] if best is not None else self.default_s
+        if metered and (prefix := _longest_prefix(bare, self.metered_intervals)) is not None:
+            return self.metered_intervals[prefix]
+        prefix = _longest_prefix(bare, self.intervals)
+        return self.intervals[prefix] if prefix is not None else self.default_s
+
+
+def _longest_prefix(bare: str, table: Mapping[str, float | None]) -> str | None:
+    best: str | None = None
+    for prefix in table:
+        if (bare == prefix or bare.startswith(prefix.rstrip("/") + "/")) and (best is None or len(prefix) > len(best)):
+            best = prefix
+    return best
 
 
 class Schedule:
@@ -74,15 +100,21 @@ class Schedule:
         self.cadence = cadence or Cadence()
         self._next_due: dict[str, float] = {}
         self._asked: set[str] = set()
+        self._metered = False  # the updates read live CT power (see Cadence.metered_intervals)
+
+    def _interval(self, path: str) -> float | None:
+        return self.cadence.interval(path, metered=self._metered)
 
     def due(self, paths: Iterable[str], now: float) -> tuple[str, ...]:
-        """The paths (in the order given) an update at `now` reads."""
+        """The paths (in the order given) an update at `now` reads; `paths` is every path updates read."""
+        paths = tuple(paths)
+        self._metered = LIVE_POWER_PATH in paths and self.cadence.interval(LIVE_POWER_PATH) == EVERY_CYCLE
         out = []
         for path in paths:
             if path in self._asked:
                 out.append(path)
                 continue
-            interval = self.cadence.interval(path)
+            interval = self._interval(path)
             if interval is None:
                 continue
             next_due = self._next_due.get(path)
@@ -98,7 +130,7 @@ class Schedule:
     def fetched(self, path: str, now: float) -> None:
         """An attempt was made at `now` (good or failed): the next one is due after the interval."""
         self._asked.discard(path)
-        interval = self.cadence.interval(path)
+        interval = self._interval(path)
         if interval is None:
             self._next_due.pop(path, None)
         else:
@@ -106,12 +138,12 @@ class Schedule:
 
     def expect_next_report(self, path: str, last_report: float, now: float) -> None:
         """Align an inverter endpoint with the inverters' reporting: due shortly after the next report."""
-        interval = self.cadence.interval(path)
+        interval = self._interval(path)
         if not interval:
             return
         due = last_report + interval + self.cadence.report_grace_s
-        while due <= now:
-            due += interval
+        if due <= now:  # the first report time after now, in whole intervals (a stale clock may be years back)
+            due += (math.floor((now - due) / interval) + 1) * interval
         # never later than one interval from now, never sooner than a quarter of it
         self._next_due[path] = min(max(due, now + interval / 4), now + interval)
 

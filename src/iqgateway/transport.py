@@ -245,7 +245,7 @@ class Transport:
         except aiohttp.ClientConnectorError as err:
             self._log_failure(method, path, started, "cannot connect")
             raise ConnectFailed(
-                f"cannot connect over {self._scheme} ({_os_reason(err)})", host=self._netloc, endpoint=path
+                f"cannot connect over {self._scheme} ({os_reason(err)})", host=self._netloc, endpoint=path
             ) from None
         except aiohttp.ServerDisconnectedError:
             self._log_failure(method, path, started, "disconnected")
@@ -263,7 +263,7 @@ class Transport:
         except (aiohttp.ClientError, OSError) as err:
             self._log_failure(method, path, started, type(err).__name__)
             raise CommunicationError(
-                f"connection failed ({_os_reason(err)})", host=self._netloc, endpoint=path
+                f"connection failed ({os_reason(err)})", host=self._netloc, endpoint=path
             ) from None
         _LOGGER.debug(
             "%s %s -> %s in %.2f s, %d bytes", method, path, reply.status, reply.duration_s, len(reply.body)
@@ -306,7 +306,7 @@ class Transport:
         _LOGGER.debug("%s %s -> %s after %.2f s", method, path, what, time.monotonic() - started)
 
 
-def _os_reason(err: BaseException) -> str:
+def os_reason(err: BaseException) -> str:
     """A short, secret-free reason for a connection failure."""
     os_error = getattr(err, "os_error", None)
     strerror = getattr(os_error, "strerror", None) or getattr(err, "strerror", None)

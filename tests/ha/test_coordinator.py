@@ -10,6 +10,7 @@ from typing import Any
 
 import jwt
 import pytest
+from custom_components.enphase_envoy import coordinator as coordinator_module
 from custom_components.enphase_envoy.const import (
     CONF_USE_MANUAL_TOKEN,
     DOMAIN,
@@ -150,9 +151,12 @@ async def test_removed_entry_leaves_no_issue(hass: HomeAssistant, start_envoy: S
 
 
 async def test_cloud_refresh_failure_raises_issue_then_recovers(
-    hass: HomeAssistant, start_envoy: StartEnvoy, start_cloud: Any, caplog: pytest.LogCaptureFixture
+    hass: HomeAssistant, start_envoy: StartEnvoy, start_cloud: Any, caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # real time here: the library waits between cloud attempts, which a frozen clock would never end
+    # real time here: the library waits between cloud attempts, which a frozen clock would never end;
+    # so the hour between two cloud attempts is shortened to nothing
+    monkeypatch.setattr(coordinator_module, "TOKEN_RETRY", timedelta(0))
     cloud: SimulatedCloud = await start_cloud()
     envoy = await start_envoy(TOKEN, cloud=cloud)
     token = cloud.mint(capture_serial(TOKEN), lifetime_s=29 * DAY)

@@ -6,16 +6,19 @@ import asyncio
 
 import pytest
 
-from iqgateway import CommunicationError, DeviceTimeout, DeviceUnavailable, Gateway, InvalidResponse
+from iqgateway import Cadence, CommunicationError, DeviceTimeout, DeviceUnavailable, Gateway, InvalidResponse
 from iqgateway.simulator.testing import replay_envoy
 from tests.lib.conftest import capture_json, connected, credentials
+
+# fault handling on optional endpoints: read every endpoint on every update
+EVERY_UPDATE = Cadence.every_cycle()
 
 CAPTURE = "8.1.41"  # token, production.json, inverters, batteries, Enpower, relays
 PRODUCTION = "/production.json?details=1"
 
 
 async def test_hang_on_an_optional_endpoint() -> None:
-    async with replay_envoy(CAPTURE) as envoy, connected(envoy, request_timeout=2.0) as gateway:
+    async with replay_envoy(CAPTURE) as envoy, connected(envoy, request_timeout=2.0, cadence=EVERY_UPDATE) as gateway:
         before = await gateway.update()
         envoy.faults.add("hang", "/ivp/ensemble/secctrl", seconds=3)
         after = await gateway.update()
@@ -27,7 +30,7 @@ async def test_hang_on_an_optional_endpoint() -> None:
 
 
 async def test_reset_on_an_optional_endpoint_is_retried_a_bounded_number_of_times() -> None:
-    async with replay_envoy(CAPTURE) as envoy, connected(envoy) as gateway:
+    async with replay_envoy(CAPTURE) as envoy, connected(envoy, cadence=EVERY_UPDATE) as gateway:
         await gateway.update()
         asked = envoy.stats.count("/ivp/ensemble/dry_contacts")
         envoy.faults.add("reset", "/ivp/ensemble/dry_contacts")
@@ -72,7 +75,7 @@ async def test_truncated_production_fails_the_update_naming_it() -> None:
 
 @pytest.mark.parametrize("kind", ["truncate", "garbage", "drift", "empty", "500"])
 async def test_broken_optional_answer_keeps_the_last_good_one(kind: str) -> None:
-    async with replay_envoy(CAPTURE) as envoy, connected(envoy) as gateway:
+    async with replay_envoy(CAPTURE) as envoy, connected(envoy, cadence=EVERY_UPDATE) as gateway:
         before = await gateway.update()
         envoy.faults.add(kind, "/ivp/ensemble/inventory")
         after = await gateway.update()

@@ -23,14 +23,22 @@ PATHS = (
 def test_default_cadence_per_family() -> None:
     cadence = Cadence()
     assert cadence.interval("/production.json?details=1") == 0
+    assert cadence.interval("/api/v1/production") == 0
     assert cadence.interval("/ivp/meters/readings") == 0
-    assert cadence.interval("/ivp/ensemble/inventory") == 0
+    assert cadence.interval("/ivp/ensemble/power") == 0
+    assert cadence.interval("/ivp/ensemble/inventory") == 300
+    assert cadence.interval("/ivp/ensemble/secctrl") == 300
     assert cadence.interval("/api/v1/production/inverters") == 300
     assert cadence.interval("/ivp/pdm/device_data") == 300
-    assert cadence.interval("/ivp/meters") == 900
-    assert cadence.interval("/admin/lib/tariff") == 300
+    assert cadence.interval("/ivp/meters") == 3600
+    assert cadence.interval("/admin/lib/tariff") == 900
     assert cadence.interval("/inventory.json?deleted=1") == 300
     assert cadence.interval("/home") is None
+    # with live CT power, the production documents only give energy counters: every 5 minutes
+    assert cadence.interval("/production.json?details=1", metered=True) == 300
+    assert cadence.interval("/production", metered=True) == 300
+    assert cadence.interval("/api/v1/production", metered=True) == 0
+    assert cadence.interval("/ivp/meters/readings", metered=True) == 0
     every = Cadence.every_cycle()
     assert all(every.interval(p) == 0 for p in PATHS)
 
@@ -41,12 +49,24 @@ def test_due_times() -> None:
     assert schedule.due(PATHS, t0) == PATHS[:5]  # /home only on demand
     for path in PATHS[:5]:
         schedule.fetched(path, t0)
-    assert schedule.due(PATHS, t0 + 60) == ("/production.json?details=1", "/ivp/meters/readings")
+    # live CT power every update; the slow production document only for its counters
+    assert schedule.due(PATHS, t0 + 60) == ("/ivp/meters/readings",)
     assert "/api/v1/production/inverters" in schedule.due(PATHS, t0 + 300)
-    assert "/ivp/meters" not in schedule.due(PATHS, t0 + 300)
-    assert "/ivp/meters" in schedule.due(PATHS, t0 + 900)
+    assert "/production.json?details=1" in schedule.due(PATHS, t0 + 300)
+    assert "/ivp/meters" not in schedule.due(PATHS, t0 + 900)
+    assert "/ivp/meters" in schedule.due(PATHS, t0 + 3600)
     # a poll a little early still counts (no whole interval lost to jitter)
     assert "/api/v1/production/inverters" in schedule.due(PATHS, t0 + 298)
+
+
+def test_unmetered_production_document_is_read_every_update() -> None:
+    schedule = Schedule()
+    t0 = 1_000_000.0
+    paths = ("/production.json?details=1", "/api/v1/production/inverters")
+    assert schedule.due(paths, t0) == paths
+    for path in paths:
+        schedule.fetched(path, t0)
+    assert schedule.due(paths, t0 + 60) == ("/production.json?details=1",)
 
 
 def test_touched_and_asked_paths_are_due_once() -> None:
@@ -88,9 +108,10 @@ async def test_default_cadence_asks_less_than_every_cycle() -> None:
             await gateway.update()
             counts[name] = envoy.stats.requests
             if name == "default":
-                # live data every cycle, slow-moving data not
+                # live data every cycle (8.1.41 has no CTs: the production document is live), slow-moving data not
                 assert envoy.stats.count("/production.json") == 2
-                assert envoy.stats.count("/ivp/ensemble/inventory") == 2
+                assert envoy.stats.count("/ivp/ensemble/power") == 2
+                assert envoy.stats.count("/ivp/ensemble/inventory") == 0
                 assert envoy.stats.count("/api/v1/production/inverters") == 0
                 assert envoy.stats.count("/ivp/ss/dry_contact_settings") == 0
     assert counts["default"] < counts["every"]

@@ -11,11 +11,14 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from iqgateway import CommunicationError, Gateway, InvalidResponse, IQGatewayError
+from iqgateway import Cadence, CommunicationError, Gateway, InvalidResponse, IQGatewayError
 from iqgateway.auth.passwords import installer_password
 from iqgateway.simulator.testing import replay_envoy
 from iqgateway.transport import SLOW_TIMEOUT_S, Transport, split_host, timeout_for
 from tests.lib.conftest import capture_serial, connected
+
+# fault handling on optional endpoints: read every endpoint on every update
+EVERY_UPDATE = Cadence.every_cycle()
 
 LEGACY = "5.0.62"  # http + Digest
 MODERN = "8.1.41"  # https + token
@@ -139,7 +142,7 @@ async def test_503_is_retried_with_backoff_then_recovers() -> None:
 
 
 async def test_503_forever_on_an_optional_endpoint_is_bounded() -> None:
-    async with replay_envoy(MODERN) as envoy, connected(envoy) as gateway:
+    async with replay_envoy(MODERN) as envoy, connected(envoy, cadence=EVERY_UPDATE) as gateway:
         await gateway.update()
         before = envoy.stats.count("/ivp/ensemble/secctrl")
         envoy.faults.add("503", "/ivp/ensemble/secctrl")
@@ -149,7 +152,7 @@ async def test_503_forever_on_an_optional_endpoint_is_bounded() -> None:
 
 
 async def test_a_timeout_is_not_retried() -> None:
-    async with replay_envoy(MODERN) as envoy, connected(envoy, request_timeout=2.0) as gateway:
+    async with replay_envoy(MODERN) as envoy, connected(envoy, request_timeout=2.0, cadence=EVERY_UPDATE) as gateway:
         await gateway.update()
         before = envoy.stats.count("/ivp/ensemble/dry_contacts")
         envoy.faults.add("hang", "/ivp/ensemble/dry_contacts", seconds=3)

@@ -90,6 +90,7 @@ async def test_check_jwt_sets_session_cookie_that_works_alone(http: aiohttp.Clie
         ("not a JWT", "not-a-token"),
         ("garbage payload", "eyJhbGciOiJFUzI1NiJ9.bm90IGpzb24.c2ln"),
     ],
+    ids=["expired", "wrong audience", "not a JWT", "garbage payload"],
 )
 async def test_bad_tokens_are_refused(label: str, token: str, http: aiohttp.ClientSession) -> None:
     async with replay_envoy(GENERATOR) as envoy:

@@ -21,6 +21,7 @@ from typing import Any
 import aiohttp
 
 from ..errors import CloudError, InvalidCredentials, MfaRequired
+from ..transport import os_reason
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -65,8 +66,7 @@ async def _post(
     except TimeoutError:
         raise CloudError(f"{what}: no answer within {limit_s:g} s", endpoint=what) from None
     except (aiohttp.ClientError, OSError) as err:
-        reason = getattr(getattr(err, "os_error", None), "strerror", None) or type(err).__name__
-        raise CloudError(f"{what}: cannot reach the Enphase cloud ({reason})", endpoint=what) from None
+        raise CloudError(f"{what}: cannot reach the Enphase cloud ({os_reason(err)})", endpoint=what) from None
 
 
 def _json_object(body: bytes) -> dict[str, Any] | None:
