@@ -43,7 +43,7 @@ from .info import INFO_PATH, parse_info
 from .models import AuthKind, DeviceInfo, Features, GatewayData
 from .probe import decide_features, probe_paths
 from .rounds import Round
-from .schedule import Cadence, Schedule
+from .schedule import Cadence, Schedule, meters_carry_power
 from .transport import HttpReply, Transport
 
 if TYPE_CHECKING:
@@ -353,6 +353,7 @@ class Gateway(GatewayControls):
         self._features = features
         self._cache.clear()
         self._schedule.reset()
+        self._schedule.meters_carry_power = meters_carry_power(features)
         self._cache.keep_probe_answers(answers, features.endpoints)
         return features
 

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from .models import Feature, Features, MeasurementType
+
 EVERY_CYCLE = 0.0
 ON_DEMAND = None
 
@@ -93,6 +95,18 @@ def _longest_prefix(bare: str, table: Mapping[str, float | None]) -> str | None:
     return best
 
 
+def meters_carry_power(features: Features) -> bool:
+    """The CT readings carry every live power figure of the production document: a production CT, and a
+    net-consumption CT or no consumption CT at all, and no AC batteries. With a total-consumption CT only,
+    the grid is known only from the document's balanced net counter; AC battery power only from its
+    `storage` section: then the document stays live."""
+    if Feature.ACB in features.names:
+        return False
+    enabled = {meter.measurement_type for meter in features.ct_meters if meter.enabled}
+    consumption = {MeasurementType.NET_CONSUMPTION, MeasurementType.TOTAL_CONSUMPTION} & enabled
+    return MeasurementType.PRODUCTION in enabled and (not consumption or MeasurementType.NET_CONSUMPTION in enabled)
+
+
 class Schedule:
     """Due times per endpoint for one Gateway (mutable; not shared)."""
 
@@ -101,6 +115,8 @@ class Schedule:
         self._next_due: dict[str, float] = {}
         self._asked: set[str] = set()
         self._metered = False  # the updates read live CT power (see Cadence.metered_intervals)
+        # the CT readings give every power figure of the production document (set from the probe)
+        self.meters_carry_power = False
 
     def _interval(self, path: str) -> float | None:
         return self.cadence.interval(path, metered=self._metered)
@@ -108,7 +124,8 @@ class Schedule:
     def due(self, paths: Iterable[str], now: float) -> tuple[str, ...]:
         """The paths (in the order given) an update at `now` reads; `paths` is every path updates read."""
         paths = tuple(paths)
-        self._metered = LIVE_POWER_PATH in paths and self.cadence.interval(LIVE_POWER_PATH) == EVERY_CYCLE
+        self._metered = (self.meters_carry_power and LIVE_POWER_PATH in paths
+                         and self.cadence.interval(LIVE_POWER_PATH) == EVERY_CYCLE)
         out = []
         for path in paths:
             if path in self._asked:

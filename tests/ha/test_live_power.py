@@ -179,7 +179,7 @@ async def test_live_power_leaves_the_regular_cycle_alone(
         assert envoy.stats.count(LIVEDATA_STREAM) <= 3
         assert await hass.config_entries.async_unload(entry.entry_id)
 
-    assert without["/production.json"] == 2  # two regular updates in two minutes
+    assert without["/ivp/meters/readings"] == 2  # two regular updates in two minutes
     assert with_live == without
 
 

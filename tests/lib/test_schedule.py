@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from iqgateway import Cadence
-from iqgateway.schedule import Schedule
+from iqgateway.schedule import Schedule, meters_carry_power
 from iqgateway.simulator.testing import replay_envoy
 from tests.lib.conftest import connected
+from tests.lib.test_assemble_captures import read_capture
 
 CAPTURE = "8.1.41"
 PATHS = (
@@ -45,6 +48,7 @@ def test_default_cadence_per_family() -> None:
 
 def test_due_times() -> None:
     schedule = Schedule()
+    schedule.meters_carry_power = True  # production + net-consumption CTs
     t0 = 1_000_000.0
     assert schedule.due(PATHS, t0) == PATHS[:5]  # /home only on demand
     for path in PATHS[:5]:
@@ -59,9 +63,16 @@ def test_due_times() -> None:
     assert "/api/v1/production/inverters" in schedule.due(PATHS, t0 + 298)
 
 
-def test_unmetered_production_document_is_read_every_update() -> None:
-    schedule = Schedule()
+def test_production_document_is_read_every_update_unless_ct_readings_carry_the_power() -> None:
     t0 = 1_000_000.0
+    # CT readings that do not carry every power figure (a total-consumption CT only): the document stays live
+    schedule = Schedule()
+    paths = ("/production.json?details=1", "/ivp/meters/readings")
+    for path in schedule.due(paths, t0):
+        schedule.fetched(path, t0)
+    assert schedule.due(paths, t0 + 60) == paths
+    # no CTs at all
+    schedule = Schedule()
     paths = ("/production.json?details=1", "/api/v1/production/inverters")
     assert schedule.due(paths, t0) == paths
     for path in paths:
@@ -169,3 +180,12 @@ async def test_identity_check_notices_a_firmware_upgrade() -> None:
         assert envoy.stats.count("/info") == 2
         assert envoy.stats.count("/auth/check_jwt") == 2  # authenticated and probed again
         assert data.production == first.production
+
+
+@pytest.mark.parametrize(
+    ("capture", "carry"),
+    [("8.3.5169_with_generator", True), ("7.6.175_with_cts_3phase", True), ("7.6.175_standard", False),
+     ("8.2.4264_metered_noct", False), ("8.2.4382_ACB", False)],
+)
+def test_which_ct_readings_carry_the_power(capture: str, carry: bool) -> None:
+    assert meters_carry_power(read_capture(capture).features) is carry
