@@ -63,7 +63,6 @@ async def bench_device(spec: DeviceSpec, args: argparse.Namespace) -> DeviceResu
             with contextlib.suppress(Exception):
                 await client.close()
         await device.close()
-    measured[1].notes.append(f"clock: {ours.clock_injection}")
     return DeviceResult(spec.name, spec.note, device.firmware, device.latency_source, measured[1], measured[0])
 
 

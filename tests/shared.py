@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -14,3 +15,28 @@ REFS_HA_CORE = SHARED / "acceptance" / "refs" / "ha-core-2025.4.4"
 def capture_names() -> list[str]:
     """Every capture folder (one real device each), sorted."""
     return sorted(p.name for p in CAPTURES.iterdir() if (p / "info").is_file())
+
+
+def capture_info(capture: str | Path) -> str:
+    """A capture's /info answer; `capture` is a capture name or its folder."""
+    folder = capture if isinstance(capture, Path) else CAPTURES / capture
+    return (folder / "info").read_text()
+
+
+def capture_serial(capture: str | Path) -> str:
+    """The serial number in a capture's /info answer."""
+    found = re.search(r"<sn>([^<]+)</sn>", capture_info(capture))
+    assert found is not None, f"no serial in {capture}/info"
+    return found.group(1)
+
+
+def capture_version(capture: str | Path) -> str:
+    """The firmware version in a capture's /info answer, channel letter removed ("D7.6.175" -> "7.6.175")."""
+    found = re.search(r"<software>[A-Za-z]?([^<]+)</software>", capture_info(capture))
+    assert found is not None, f"no firmware in {capture}/info"
+    return found.group(1)
+
+
+def capture_firmware(capture: str | Path) -> tuple[int, ...]:
+    """The firmware version in a capture's /info answer as numbers ("D7.6.175" -> (7, 6, 175))."""
+    return tuple(int(part) for part in capture_version(capture).split(".") if part)

@@ -29,6 +29,7 @@ from iqgateway import (
     DeviceInfo,
     IQGatewayError,
 )
+from iqgateway.firmware import uses_tokens
 
 from .const import (
     CONF_SERIAL,
@@ -42,7 +43,6 @@ from .const import (
     OPTION_DISABLE_KEEP_ALIVE,
     OPTION_LIVE_POWER,
     OPTION_LIVE_POWER_INTERVAL,
-    TOKEN_FIRMWARE_MAJOR,
 )
 from .coordinator import make_gateway
 
@@ -167,7 +167,7 @@ class EnvoyConfigFlow(ConfigFlow, domain=DOMAIN):
         if self._host and CONF_HOST not in defaults:
             defaults[CONF_HOST] = self._host
         major = firmware_major(self._protovers)
-        if CONF_USERNAME not in defaults and major is not None and major < TOKEN_FIRMWARE_MAJOR:
+        if CONF_USERNAME not in defaults and major is not None and not uses_tokens((major,)):
             defaults[CONF_USERNAME] = INSTALLER_USERNAME
         return self.async_show_form(
             step_id="user",

@@ -33,7 +33,6 @@ MIN_LIVE_POWER_INTERVAL_S: Final = 1
 MAX_LIVE_POWER_INTERVAL_S: Final = 60
 
 INSTALLER_USERNAME: Final = "installer"
-TOKEN_FIRMWARE_MAJOR: Final = 7  # firmware from 7.0 on authenticates with a JWT
 
 SCAN_INTERVAL: Final = timedelta(seconds=60)
 # Ask for a new cloud token (or warn about a pasted one) this long before the old one expires.

@@ -33,6 +33,7 @@ from iqgateway import (
     TokenExpired,
     UnsupportedFirmware,
 )
+from iqgateway.firmware import uses_tokens
 
 from .const import (
     CONF_USE_MANUAL_TOKEN,
@@ -40,7 +41,6 @@ from .const import (
     ISSUE_MANUAL_TOKEN_EXPIRING,
     ISSUE_TOKEN_REFRESH_FAILED,
     SCAN_INTERVAL,
-    TOKEN_FIRMWARE_MAJOR,
     TOKEN_RENEW_BEFORE,
 )
 from .derived_energy import DerivedEnergy
@@ -49,8 +49,6 @@ if TYPE_CHECKING:
     from .live import LivePowerCoordinator
 
 _LOGGER = logging.getLogger(__name__)
-
-TOKEN_FIRMWARE = (TOKEN_FIRMWARE_MAJOR,)
 
 # After a failed cloud token refresh, wait this long before asking the cloud again.
 TOKEN_RETRY = timedelta(hours=1)
@@ -152,7 +150,7 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
 
     def _can_renew(self) -> bool:
         info = self.gateway.info
-        return not self.manual_token and info is not None and info.firmware_version >= TOKEN_FIRMWARE
+        return not self.manual_token and info is not None and uses_tokens(info.firmware_version)
 
     async def _async_setup(self) -> None:
         """Identify, authenticate and probe the device once, before the first update."""

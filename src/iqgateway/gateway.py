@@ -18,7 +18,7 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import controls
@@ -66,7 +66,9 @@ class Gateway(GatewayControls):
     `host` is "192.168.1.5", "host:port" or a URL with its scheme ("https://127.0.0.1:8443": that scheme
     only, no https -> http fallback). Firmware below 7 takes a local `username` (installer or envoy; their
     passwords derive from the serial) or none; firmware 7 and later a `token`, or the Enlighten `username`
-    and `password` to fetch and renew one. An injected `session` stays open on close().
+    and `password` to fetch and renew one. An injected `session` stays open on close(). `clock` (epoch seconds,
+    default `time.time`) is the wall clock of the schedule and of the answers' timestamps; deadlines and
+    timeouts always run on the monotonic clock.
 
         async with Gateway("192.168.1.5", token=token) as gateway:
             data = await gateway.update()  # setup, authenticate and probe happen on the first update
@@ -85,12 +87,14 @@ class Gateway(GatewayControls):
         update_deadline: float = 45.0,
         cloud: CloudEndpoints | None = None,
         cadence: Cadence | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self._transport = Transport(host, session=session, keep_alive=keep_alive, request_timeout=request_timeout)
         self._auth = AuthSession(self._transport, username=username, password=password, token=token, cloud=cloud)
         self._request_timeout = request_timeout
         self._update_deadline = update_deadline
         self._schedule = Schedule(cadence)
+        self._clock = clock if clock is not None else time.time
         self._guard = EnergyGuard()
         self._cache = AnswerCache(self._transport.host)
         self._lock = asyncio.Lock()
@@ -203,18 +207,18 @@ class Gateway(GatewayControls):
                          self.host, previous.firmware, info.firmware)
             self._forget_device()
         self._info = info
-        self._info_at = time.time()
+        self._info_at = self._clock()
         return info
 
     async def _check_identity(self) -> None:
         """Re-read /info now and then: an unannounced firmware upgrade means authenticating and probing again."""
         every = self._schedule.cadence.identity_check_s
-        if every is None or time.time() - self._info_at < every:
+        if every is None or self._clock() - self._info_at < every:
             return
         try:
             await self.setup()
         except CommunicationError as err:
-            self._info_at = time.time()
+            self._info_at = self._clock()
             _LOGGER.debug("%s: identity check failed: %s", self.host, err.message)
 
     def _forget_device(self) -> None:
@@ -279,9 +283,9 @@ class Gateway(GatewayControls):
         except AuthenticationError:
             raise
         except IQGatewayError as err:
-            return Answer(path=path, status=0, body=b"", content_type="", fetched_at=time.time(), error=err)
+            return Answer(path=path, status=0, body=b"", content_type="", fetched_at=self._clock(), error=err)
         return Answer(path=path, status=reply.status, body=reply.body, content_type=reply.content_type,
-                      fetched_at=time.time())
+                      fetched_at=self._clock())
 
     async def _get(self, path: str, *, required: bool = False, round_: Round | None = None) -> Answer:
         """GET one endpoint as an Answer; a communication failure is an Answer with `error` set."""
@@ -378,7 +382,7 @@ class Gateway(GatewayControls):
         assert features is not None
         await self._auth.ensure_fresh(info)
         required = features.production_source
-        now = time.time()
+        now = self._clock()
         due = list(self._schedule.due(features.endpoints, now))
         if required is not None and required in due:
             due.remove(required)
@@ -415,7 +419,7 @@ class Gateway(GatewayControls):
         return self._assemble(self._info, self._features)
 
     def _assemble(self, info: DeviceInfo, features: Features) -> GatewayData:
-        now = time.time()
+        now = self._clock()
         statuses = self._cache.statuses(now)
         answers = self._cache.good()
         source = features.production_source

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from iqgateway.auth.passwords import installer_password
-from iqgateway.commands.capture import CAPTURE_PATHS, file_name, redact_body, redact_headers
+from iqgateway.commands.capture import CAPTURE_PATHS, redact_body, redact_headers
 from iqgateway.gateway import Gateway
-from iqgateway.simulator.replay import ReplaySource
+from iqgateway.simulator.replay import ReplaySource, file_name
 from iqgateway.simulator.server import SimulatedEnvoy
 from iqgateway.snapshot import snapshot_dict
 from tests.cli.common import invoke, invoke_async

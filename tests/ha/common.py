@@ -13,7 +13,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from iqgateway.simulator.enlighten import DEMO_EMAIL, DEMO_PASSWORD
 from iqgateway.simulator.server import SimulatedEnvoy
-from tests.shared import CAPTURES
 
 # The simulated cloud's default account (not a real secret).
 CLOUD_USER = DEMO_EMAIL
@@ -75,16 +74,3 @@ async def setup_envoy_entry(
     await hass.async_block_till_done()
     return entry
 
-
-def capture_serial(capture: str) -> str:
-    """The serial number in a capture's /info answer."""
-    found = re.search(r"<sn>([^<]+)</sn>", (CAPTURES / capture / "info").read_text())
-    assert found is not None, f"no serial in {capture}/info"
-    return found.group(1)
-
-
-def capture_firmware(capture: str) -> str:
-    """The firmware version in a capture's /info answer, channel letter removed ("D7.6.175" -> "7.6.175")."""
-    found = re.search(r"<software>[A-Z]?([^<]+)</software>", (CAPTURES / capture / "info").read_text())
-    assert found is not None, f"no firmware in {capture}/info"
-    return found.group(1)

@@ -25,8 +25,9 @@ from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from iqgateway.simulator.enlighten import SimulatedCloud
+from tests.shared import capture_serial, capture_version
 
-from .common import CLOUD_PASSWORD, CLOUD_USER, capture_firmware, capture_serial, setup_envoy_entry
+from .common import CLOUD_PASSWORD, CLOUD_USER, setup_envoy_entry
 from .conftest import StartEnvoy
 
 OLD = "5.0.62"  # Digest firmware
@@ -243,7 +244,7 @@ async def test_zeroconf_new_device(hass: HomeAssistant, start_envoy: StartEnvoy)
     envoy = await start_envoy(OLD)
     serial = capture_serial(OLD)
     result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=zeroconf_info(serial, capture_firmware(OLD), envoy.port)
+        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=zeroconf_info(serial, capture_version(OLD), envoy.port)
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "user"
@@ -264,7 +265,7 @@ async def test_zeroconf_token_firmware_no_installer_default(hass: HomeAssistant,
     result = await hass.config_entries.flow.async_init(
         DOMAIN,
         context={"source": SOURCE_ZEROCONF},
-        data=zeroconf_info(capture_serial(TOKEN), capture_firmware(TOKEN), envoy.port),
+        data=zeroconf_info(capture_serial(TOKEN), capture_version(TOKEN), envoy.port),
     )
     schema = schema_keys(result)
     assert schema[CONF_USERNAME].default() == ""
@@ -307,7 +308,7 @@ async def test_zeroconf_known_device_new_address(hass: HomeAssistant, start_envo
     result = await hass.config_entries.flow.async_init(
         DOMAIN,
         context={"source": SOURCE_ZEROCONF},
-        data=zeroconf_info(capture_serial(TOKEN), capture_firmware(TOKEN), new.port),
+        data=zeroconf_info(capture_serial(TOKEN), capture_version(TOKEN), new.port),
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -325,7 +326,7 @@ async def test_zeroconf_same_address_keeps_entry(hass: HomeAssistant, start_envo
     result = await hass.config_entries.flow.async_init(
         DOMAIN,
         context={"source": SOURCE_ZEROCONF},
-        data=zeroconf_info(capture_serial(TOKEN), capture_firmware(TOKEN), envoy.port),
+        data=zeroconf_info(capture_serial(TOKEN), capture_version(TOKEN), envoy.port),
     )
     assert result["reason"] == "already_configured"
     await hass.async_block_till_done()
@@ -338,7 +339,7 @@ async def test_zeroconf_two_interfaces_do_not_flap(hass: HomeAssistant, start_en
     wifi = await start_envoy(TOKEN)  # same serial, second address
     entry = await setup_envoy_entry(hass, wired)
     first = entry.runtime_data
-    serial, firmware = capture_serial(TOKEN), capture_firmware(TOKEN)
+    serial, firmware = capture_serial(TOKEN), capture_version(TOKEN)
     for _ in range(2):
         for port in (wifi.port, wired.port):
             result = await hass.config_entries.flow.async_init(
@@ -375,7 +376,7 @@ async def test_zeroconf_other_device_at_configured_address(hass: HomeAssistant, 
     entry.add_to_hass(hass)
     moved = await start_envoy(TOKEN)
     result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=zeroconf_info(serial, capture_firmware(TOKEN), moved.port)
+        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=zeroconf_info(serial, capture_version(TOKEN), moved.port)
     )
     assert result["reason"] == "already_configured"
     assert entry.data[CONF_HOST] == moved.address

@@ -27,8 +27,9 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
 from iqgateway.simulator.enlighten import SimulatedCloud
+from tests.shared import capture_serial, capture_version
 
-from .common import capture_firmware, capture_serial, envoy_entry_data, setup_envoy_entry
+from .common import envoy_entry_data, setup_envoy_entry
 from .conftest import StartEnvoy
 from .test_init import poll
 
@@ -205,7 +206,7 @@ async def test_firmware_upgrade_noticed(
     serial = capture_serial(TOKEN)
     device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, serial)})
     assert device is not None
-    assert device.sw_version == capture_firmware(TOKEN)
+    assert device.sw_version == capture_version(TOKEN)
 
     envoy.upgrade_firmware("7.6.358")
     freezer.tick(timedelta(hours=1))  # the hourly identity check

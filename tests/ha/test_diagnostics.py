@@ -10,9 +10,9 @@ from custom_components.enphase_envoy.diagnostics import async_get_config_entry_d
 from homeassistant.core import HomeAssistant
 
 from iqgateway.simulator.enlighten import SimulatedCloud
-from tests.shared import CAPTURES
+from tests.shared import CAPTURES, capture_serial, capture_version
 
-from .common import CLOUD_PASSWORD, CLOUD_USER, capture_firmware, capture_serial, envoy_entry_data, setup_envoy_entry
+from .common import CLOUD_PASSWORD, CLOUD_USER, envoy_entry_data, setup_envoy_entry
 from .conftest import StartEnvoy
 
 BATTERY = "8.2.4286_with_3cts_and_battery_split"
@@ -74,7 +74,7 @@ async def test_diagnostics_with_fixtures(
     assert report["config_entry"]["data"]["password"] == "**REDACTED**"
     assert report["config_entry"]["data"]["username"] == "**REDACTED**"
     properties = report["envoy_properties"]
-    assert properties["firmware"] == capture_firmware(BATTERY)
+    assert properties["firmware"] == capture_version(BATTERY)
     assert properties["serial"] == "**REDACTED**"
     assert properties["auth_kind"] == "token"
 

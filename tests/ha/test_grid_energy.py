@@ -8,7 +8,6 @@ HTTPS. The simulated device reports its net-consumption lifetime counter the way
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,7 +34,7 @@ from iqgateway.simulator.clock import SimClock
 from iqgateway.simulator.physics import Energy
 from iqgateway.simulator.profiles import ProfileSource, make_profile, profile_timezone
 from iqgateway.simulator.server import SimulatedEnvoy
-from iqgateway.simulator.source import Reply
+from tests.simulator.sources import NetCounterReset
 
 from .common import setup_envoy_entry
 from .conftest import StartEnvoy
@@ -60,39 +59,6 @@ def start_clocks(freezer: FrozenDateTimeFactory, profile: str, offset_s: float =
     freezer.move_to(begin)
     assert begin.tzinfo is not None
     return SimClock(begin, speed=0, tz=begin.tzinfo)
-
-
-class NetCounterReset:
-    """The profile, whose net-consumption counters (total and per line) restart at 0 when asked (`reset()`)."""
-
-    def __init__(self, inner: ProfileSource) -> None:
-        self.inner = inner
-        self._reset_requested = False
-        self._offsets: list[float] = []
-
-    @property
-    def serial(self) -> str:
-        return self.inner.serial
-
-    @property
-    def firmware(self) -> str:
-        return self.inner.firmware
-
-    def reset(self) -> None:
-        self._reset_requested = True
-
-    def respond(self, method: str, path: str, query: str, body: bytes) -> Reply:
-        reply = self.inner.respond(method, path, query, body)
-        if path != "/production.json" or reply.status != 200:
-            return reply
-        doc = json.loads(reply.body)
-        net = next(e for e in doc["consumption"] if e["measurementType"] == "net-consumption")
-        entries = [net, *net.get("lines", [])]
-        if self._reset_requested:
-            self._offsets, self._reset_requested = [float(e["whLifetime"]) for e in entries], False
-        for entry, offset in zip(entries, self._offsets, strict=False):
-            entry["whLifetime"] = round(entry["whLifetime"] - offset, 3)
-        return Reply(reply.status, json.dumps(doc).encode(), reply.content_type, reply.headers, reply.latency_s)
 
 
 @asynccontextmanager

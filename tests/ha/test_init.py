@@ -15,8 +15,9 @@ from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from iqgateway import AuthKind
+from tests.shared import capture_serial, capture_version
 
-from .common import capture_firmware, capture_serial, envoy_entry_data, setup_envoy_entry
+from .common import envoy_entry_data, setup_envoy_entry
 from .conftest import StartEnvoy
 from .test_config_flow import free_port
 
@@ -42,7 +43,7 @@ async def test_setup_and_unload_token_firmware(hass: HomeAssistant, start_envoy:
     assert entry.state is ConfigEntryState.LOADED
     coordinator = entry.runtime_data
     assert coordinator.data.info.serial == capture_serial(TOKEN)
-    assert coordinator.data.info.firmware == capture_firmware(TOKEN)
+    assert coordinator.data.info.firmware == capture_version(TOKEN)
     assert coordinator.gateway.auth_kind is AuthKind.TOKEN
     assert coordinator.update_interval == timedelta(seconds=60)
     assert await hass.config_entries.async_unload(entry.entry_id)

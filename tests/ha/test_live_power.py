@@ -39,8 +39,9 @@ from iqgateway.live import LIVEDATA_STREAM
 from iqgateway.simulator.clock import SimClock
 from iqgateway.simulator.profiles import ProfileSource, make_profile, profile_timezone
 from iqgateway.simulator.server import SimulatedEnvoy
+from tests.shared import capture_version
 
-from .common import capture_firmware, setup_envoy_entry
+from .common import setup_envoy_entry
 from .conftest import StartEnvoy
 
 LIVEDATA = "/ivp/livedata/status"
@@ -243,7 +244,7 @@ async def test_firmware_without_live_data_falls_back_quietly(
     assert live["supported"] is False
     assert live["polling"] is False
     assert LIVEDATA in live["reason"]
-    assert capture_firmware(NO_LIVE_DATA) in live["reason"]
+    assert capture_version(NO_LIVE_DATA) in live["reason"]
     assert not [r for r in caplog.records if r.name.startswith(("custom_components", "iqgateway"))]
     assert await hass.config_entries.async_unload(entry.entry_id)
 

@@ -7,7 +7,6 @@ capture documents read straight from the files.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -50,14 +49,3 @@ def capture_json(name: str, file: str) -> Any:
     except ValueError:
         return None
 
-
-def capture_serial(name: str) -> str:
-    match = re.search(r"<sn>([^<]*)</sn>", (CAPTURES / name / "info").read_text())
-    assert match is not None
-    return match.group(1)
-
-
-def capture_firmware(name: str) -> tuple[int, ...]:
-    match = re.search(r"<software>[A-Za-z]?([\d.]+)", (CAPTURES / name / "info").read_text())
-    assert match is not None
-    return tuple(int(x) for x in match.group(1).split(".") if x)

@@ -8,7 +8,8 @@ from iqgateway import AuthenticationRequired, AuthKind, Gateway, InvalidCredenti
 from iqgateway.auth.digest import DigestAuth, parse_challenge, resolve_credentials
 from iqgateway.auth.passwords import envoy_password, installer_password
 from iqgateway.simulator.testing import replay_envoy
-from tests.lib.conftest import capture_json, capture_serial
+from tests.lib.conftest import capture_json
+from tests.shared import capture_serial
 
 LEGACY = "5.0.62"
 

@@ -22,7 +22,8 @@ from iqgateway import (
 from iqgateway.auth.enlighten import fetch_token
 from iqgateway.simulator.enlighten import DEMO_EMAIL, DEMO_PASSWORD
 from iqgateway.simulator.testing import replay_envoy, simulated_cloud
-from tests.lib.conftest import capture_json, capture_serial, connected
+from tests.lib.conftest import capture_json, connected
+from tests.shared import capture_serial
 
 CAPTURE = "8.1.41"
 

@@ -10,7 +10,8 @@ import sys
 from dataclasses import dataclass
 
 from iqgateway.simulator.testing import replay_envoy
-from tests.lib.conftest import capture_json, capture_serial
+from tests.lib.conftest import capture_json
+from tests.shared import capture_serial
 
 MODERN = "8.1.41"
 LEGACY = "5.0.62"

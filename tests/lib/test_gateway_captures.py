@@ -15,8 +15,8 @@ import pytest
 from iqgateway import AuthKind, Feature, GatewayData
 from iqgateway.simulator.server import SimulatedEnvoy
 from iqgateway.simulator.testing import replay_envoy
-from tests.lib.conftest import capture_firmware, capture_json, capture_serial, connected
-from tests.shared import capture_names
+from tests.lib.conftest import capture_json, connected
+from tests.shared import capture_firmware, capture_names, capture_serial
 
 
 def _close(got: float | None, want: float) -> bool:

@@ -189,3 +189,43 @@ async def test_identity_check_notices_a_firmware_upgrade() -> None:
 )
 def test_which_ct_readings_carry_the_power(capture: str, carry: bool) -> None:
     assert meters_carry_power(read_capture(capture).features) is carry
+
+
+class FakeClock:
+    """Epoch seconds that move only when told to."""
+
+    def __init__(self, start: float) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+async def test_an_injected_clock_drives_the_schedule_and_the_timestamps() -> None:
+    start = 1_780_000_000.0
+    clock = FakeClock(start)
+    async with (
+        replay_envoy("8.3.5169_with_generator") as envoy,
+        connected(envoy, clock=clock) as gateway,
+    ):
+        assert gateway.features is not None
+        assert {"/ivp/meters/readings", "/production.json?details=1"} <= set(gateway.features.endpoints)
+        first = await gateway.update()
+        assert first.updated_at == start
+        envoy.stats.reset()
+        readings: list[int] = []
+        production: list[int] = []
+        for _ in range(10):  # ten minutes of updates, a minute apart on the injected clock (milliseconds of real time)
+            clock.advance(60)
+            data = await gateway.update()
+            assert data.updated_at == clock.now
+            readings.append(envoy.stats.count("/ivp/meters/readings"))
+            production.append(envoy.stats.count("/production.json"))
+    # live CT power every update; the production document (energy counters) every 300 s of the injected clock
+    assert readings == list(range(1, 11))
+    assert production == [0, 0, 0, 0, 1, 1, 1, 1, 1, 2]
+    assert data.endpoints["/production.json?details=1"].fetched_at == start + 600
+    assert data.endpoints["/ivp/meters/readings"].fetched_at == start + 600

@@ -15,7 +15,8 @@ from iqgateway import Cadence, CommunicationError, Gateway, InvalidResponse, IQG
 from iqgateway.auth.passwords import installer_password
 from iqgateway.simulator.testing import replay_envoy
 from iqgateway.transport import SLOW_TIMEOUT_S, Transport, split_host, timeout_for
-from tests.lib.conftest import capture_serial, connected
+from tests.lib.conftest import connected
+from tests.shared import capture_serial
 
 # fault handling on optional endpoints: read every endpoint on every update
 EVERY_UPDATE = Cadence.every_cycle()

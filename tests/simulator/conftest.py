@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 import secrets
 import time
 import urllib.request
@@ -19,7 +18,7 @@ import aiohttp
 import pytest
 
 from iqgateway.auth.passwords import installer_password
-from tests.shared import CAPTURES
+from tests.shared import CAPTURES, capture_firmware, capture_serial
 
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 
@@ -129,18 +128,6 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
         cookie_jar=aiohttp.CookieJar(unsafe=True), timeout=TIMEOUT, requote_redirect_url=False
     ) as session:
         yield session
-
-
-def capture_serial(capture: Path) -> str:
-    match = re.search(r"<sn>([^<]*)</sn>", (capture / "info").read_text())
-    assert match
-    return match.group(1)
-
-
-def capture_firmware(capture: Path) -> tuple[int, ...]:
-    match = re.search(r"<software>[A-Za-z]?([^<]*)</software>", (capture / "info").read_text())
-    assert match
-    return tuple(int(x) for x in match.group(1).split(".")[:3])
 
 
 def client_for(session: aiohttp.ClientSession, url: str, capture: Path) -> DeviceClient:

@@ -7,7 +7,8 @@ import pytest
 
 from iqgateway.auth.passwords import envoy_password, installer_password
 from iqgateway.simulator.testing import replay_envoy, simulated_cloud
-from tests.simulator.conftest import GENERATOR, LEGACY, DeviceClient, capture_serial, unsigned_token
+from tests.shared import capture_serial
+from tests.simulator.conftest import GENERATOR, LEGACY, DeviceClient, unsigned_token
 
 UNAUTHORIZED = b"<html><body><h2>401 Unauthorized</h2></body></html>"
 VALID = b"<!DOCTYPE html><h2>Valid token.</h2>\n"

@@ -22,8 +22,8 @@ from iqgateway.auth.passwords import installer_password
 from iqgateway.simulator.cli import register
 from iqgateway.simulator.replay import ReplaySource
 from iqgateway.simulator.testing import profile_envoy
-from tests.shared import CAPTURES
-from tests.simulator.conftest import GENERATOR, LEGACY, DeviceClient, capture_serial
+from tests.shared import CAPTURES, capture_serial
+from tests.simulator.conftest import GENERATOR, LEGACY, DeviceClient
 
 # The `simulate` command on a typer app of its own (the `iqgateway` app registers it the same way).
 LAUNCHER = (

@@ -11,7 +11,8 @@ import pytest
 
 from iqgateway.simulator.enlighten import DEMO_EMAIL, DEMO_PASSWORD
 from iqgateway.simulator.testing import replay_envoy, simulated_cloud
-from tests.simulator.conftest import GENERATOR, DeviceClient, capture_serial
+from tests.shared import capture_serial
+from tests.simulator.conftest import GENERATOR, DeviceClient
 
 SERIAL = capture_serial(GENERATOR)
 ACCOUNTS = {"owner@example.invalid": "s3cret", "mfa@example.invalid": "also-s3cret"}

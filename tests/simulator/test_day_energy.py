@@ -20,55 +20,13 @@ from iqgateway import Cadence, Gateway, GatewayData, InvalidResponse
 from iqgateway.derived import BatteryEnergy, GridEnergy, balanced_net_reading
 from iqgateway.simulator.clock import SimClock
 from iqgateway.simulator.physics import Energy
-from iqgateway.simulator.profiles import ProfileSource, make_profile, profile_timezone
+from iqgateway.simulator.profiles import make_profile, profile_timezone
 from iqgateway.simulator.server import SimulatedEnvoy
-from iqgateway.simulator.source import Reply
+from tests.simulator.sources import NetCounterReset
 
 STEP_S = 60
 DAY_STEPS = 24 * 60
 PHASES = ("L1", "L2")
-
-
-class BalancedNetSource:
-    """A total-consumption-CT gateway as real ones report it: the net-consumption `whLifetime` is the balanced
-    counter total-consumption minus production (falls while the house exports), total and per line.
-
-    (The synthetic profile reports the imported energy there, a counter that never falls.)
-    """
-
-    def __init__(self, inner: ProfileSource) -> None:
-        self.inner = inner
-        self.reset_requested = False  # the next answer restarts the net counters at 0 (and they grow from there)
-        self._offsets: list[float] = []
-
-    @property
-    def serial(self) -> str:
-        return self.inner.serial
-
-    @property
-    def firmware(self) -> str:
-        return self.inner.firmware
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-    def respond(self, method: str, path: str, query: str, body: bytes) -> Reply:
-        reply = self.inner.respond(method, path, query, body)
-        if path != "/production.json" or reply.status != 200:
-            return reply
-        doc = json.loads(reply.body)
-        production = next(e for e in doc["production"] if e.get("measurementType") == "production")
-        total = next(e for e in doc["consumption"] if e["measurementType"] == "total-consumption")
-        net = next(e for e in doc["consumption"] if e["measurementType"] == "net-consumption")
-        entries = [(net, total, production)]
-        entries += zip(net.get("lines", []), total.get("lines", []), production.get("lines", []), strict=True)
-        balanced = [t["whLifetime"] - p["whLifetime"] for _, t, p in entries]
-        if self.reset_requested:
-            self._offsets, self.reset_requested = balanced, False
-        for (entry, _, _), value, offset in zip(entries, balanced, self._offsets or [0.0] * len(balanced),
-                                                strict=True):
-            entry["whLifetime"] = round(value - offset, 3)
-        return Reply(reply.status, json.dumps(doc).encode(), reply.content_type, reply.headers, reply.latency_s)
 
 
 def day_clock(profile: str, *, offset_s: float) -> SimClock:
@@ -117,7 +75,7 @@ async def test_grid_energy_over_a_day_matches_the_net_counter_and_the_physics() 
     inner = make_profile("total-consumption-ct", clock=clock)
     house = inner.house
     energy = GridEnergy()
-    async with SimulatedEnvoy(BalancedNetSource(inner)) as envoy:
+    async with SimulatedEnvoy(inner) as envoy:
         gateway = await open_gateway(envoy)
         try:
             data = await gateway.update()
@@ -229,7 +187,7 @@ async def test_battery_energy_over_a_day_matches_the_simulated_flows(
 async def test_a_net_counter_reset_is_not_counted() -> None:
     clock = day_clock("total-consumption-ct", offset_s=11 * 3600)
     inner = make_profile("total-consumption-ct", clock=clock)
-    source = BalancedNetSource(inner)
+    source = NetCounterReset(inner)
     energy = GridEnergy()
     nets: list[float] = []
     physics: list[Energy] = []  # the simulator's own counters at each update (it only answers for the present)
@@ -240,7 +198,8 @@ async def test_a_net_counter_reset_is_not_counted() -> None:
             for step in range(121):
                 if step:
                     clock.advance(STEP_S)
-                source.reset_requested = step == reset_step
+                if step == reset_step:
+                    source.reset()
                 previous = energy.total
                 data = await gateway.update()
                 energy.update(data, at=clock.timestamp())

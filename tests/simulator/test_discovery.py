@@ -11,7 +11,8 @@ from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZerocon
 
 from iqgateway.simulator.discovery import SERVICE_TYPE, service_info
 from iqgateway.simulator.testing import replay_envoy
-from tests.simulator.conftest import GENERATOR, capture_serial
+from tests.shared import capture_serial
+from tests.simulator.conftest import GENERATOR
 
 
 def loopback_multicast_problem() -> str:

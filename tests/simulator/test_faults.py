@@ -17,7 +17,8 @@ from iqgateway.simulator.replay import ReplaySource
 from iqgateway.simulator.server import SimulatedEnvoy
 from iqgateway.simulator.source import Reply
 from iqgateway.simulator.testing import replay_envoy
-from tests.simulator.conftest import GENERATOR, LEGACY, DeviceClient, capture_serial
+from tests.shared import capture_serial
+from tests.simulator.conftest import GENERATOR, LEGACY, DeviceClient
 
 PRODUCTION = (GENERATOR / "api_v1_production").read_bytes()
 METERS = (GENERATOR / "ivp_meters").read_bytes()

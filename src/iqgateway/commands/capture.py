@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..errors import IQGatewayError
+from ..simulator.replay import file_name
 from .connect import (
     EXIT_ERROR,
     Credentials,
@@ -88,11 +89,6 @@ class Captured:
     file: str
     status: int  # 0 when there was no answer
     note: str = ""
-
-
-def file_name(path: str) -> str:
-    """Capture file name of a request path (query included): leading `/` dropped, `/ ? = &` -> `_`."""
-    return re.sub(r"[/?=&]", "_", path.lstrip("/"))
 
 
 def redact_body(body: bytes, secrets: tuple[str, ...] = ()) -> bytes:
