@@ -2,7 +2,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PYTHON313 ?= $(shell command -v python3.13 2>/dev/null || { p=$$(pyenv prefix 3.13.0 2>/dev/null) && echo $$p/bin/python; } || ls ~/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | head -1)
+# The first Python 3.13 that really runs: python3.13 on the PATH (a pyenv shim may exist without the version
+# being active), pyenv's 3.13.x, then ~/.pyenv/versions/3.13*.
+PYTHON313 ?= $(shell for c in "$$(command -v python3.13 2>/dev/null)" "$$(pyenv prefix 3.13.0 2>/dev/null)/bin/python" $$(ls -d ~/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null); do [ -n "$$c" ] && [ -x "$$c" ] && "$$c" -c 'import sys; assert sys.version_info[:2] == (3, 13)' >/dev/null 2>&1 && { echo "$$c"; break; }; done)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
