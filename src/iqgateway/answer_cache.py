@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from .answer import Answer
 from .assemble import check_answer
+from .endpoints.values import load_json
 from .errors import InvalidResponse, IQGatewayError
 from .models import EndpointStatus
 
@@ -22,6 +23,9 @@ T = TypeVar("T")
 
 # The probe's answers serve as the first update's data when that update follows within this time.
 PROBE_REUSE_S = 30.0
+# A fresh answer that lost numeric fields the last good one had (renamed keys, numbers sent as text or null)
+# is taken for a glitch until the new shape has come this many times in a row: then the device changed.
+SHAPE_PERSIST = 3
 
 
 def run_parser(call: Callable[[], T], *, host: str, path: str | None) -> T:
@@ -40,6 +44,24 @@ def run_parser(call: Callable[[], T], *, host: str, path: str | None) -> T:
 class _PathState:
     last_good_at: float | None = None
     error: str | None = None
+    shape: frozenset[str] | None = None  # numeric fields of the last good answer
+    new_shape: frozenset[str] | None = None  # a smaller shape seen since, and how often in a row
+    new_shape_seen: int = 0
+
+
+def numeric_fields(doc: object, prefix: str = "") -> frozenset[str]:
+    """The key paths that hold a number (list positions folded into `*`)."""
+    found: set[str] = set()
+    stack: list[tuple[object, str]] = [(doc, prefix)]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((value, f"{path}/{key}") for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((value, f"{path}/*") for value in node)
+        elif isinstance(node, int | float) and not isinstance(node, bool):
+            found.add(path)
+    return frozenset(found)
 
 
 class AnswerCache:
@@ -82,6 +104,8 @@ class AnswerCache:
             problem = err
         state = self._states.setdefault(path, _PathState())
         if problem is None:
+            problem = self._shape_problem(path, answer, state)
+        if problem is None:
             self._good[path] = answer
             state.last_good_at = answer.fetched_at
             state.error = None
@@ -89,6 +113,24 @@ class AnswerCache:
             state.error = problem.message
             _LOGGER.debug("%s %s: keeping the last good answer: %s", self._host, path, problem.message)
         return problem
+
+    def _shape_problem(self, path: str, answer: Answer, state: _PathState) -> IQGatewayError | None:
+        """A usable answer that lost numeric fields of the last good one is held back (see SHAPE_PERSIST)."""
+        shape = numeric_fields(load_json(answer.body))
+        lost = state.shape - shape if state.shape is not None else frozenset()
+        if not lost:
+            state.shape, state.new_shape, state.new_shape_seen = shape, None, 0
+            return None
+        state.new_shape_seen = state.new_shape_seen + 1 if shape == state.new_shape else 1
+        state.new_shape = shape
+        if state.new_shape_seen >= SHAPE_PERSIST:
+            _LOGGER.info("%s %s: the answer's shape changed for good (%d fields gone)", self._host, path, len(lost))
+            state.shape, state.new_shape, state.new_shape_seen = shape, None, 0
+            return None
+        example = sorted(lost)[0].lstrip("/")
+        return InvalidResponse(f"answered JSON that is not the expected document: {len(lost)} numeric field(s) of "
+                               f"the last good answer are missing or not numbers (e.g. {example})",
+                               host=self._host, endpoint=path)
 
     def skipped(self, path: str, why: str) -> None:
         """`path` was not asked this round: its last good answer stays, marked stale."""

@@ -360,20 +360,13 @@ async def test_broken_production_answer_is_invalid_response(kind: str, why: str)
         assert_production_is_the_device_documents(healed, envoy)
 
 
-WRONGTYPE_POWER_BUG = (
-    "assemble.py _USABLE[/ivp/ensemble/power] only checks that a devices list exists: an answer whose numbers "
-    "are strings/null is kept as the last good answer (endpoint not stale) and every battery's real_power_w, "
-    "apparent_power_va and power_soc_percent become None in the snapshot"
-)
-
-
 @pytest.mark.parametrize(
     "kind",
     [
         "garbage",
         "truncate",
         "drift",
-        pytest.param("wrongtype", marks=pytest.mark.xfail(strict=True, reason=WRONGTYPE_POWER_BUG)),
+        "wrongtype",
         "empty",
     ],
 )
@@ -398,29 +391,19 @@ async def test_broken_optional_answer_keeps_the_last_good_data(kind: str) -> Non
         assert not healed.endpoints[POWER].stale
 
 
-def _accepted_bug(what: str) -> Any:
-    reason = (f"assemble.py _USABLE accepts the faulted answer as the last good one (endpoint not stale): {what} "
-              "become None in the snapshot instead of keeping the last good values")
-    return pytest.mark.xfail(strict=True, reason=reason)
-
-
 @pytest.mark.parametrize(
     ("kind", "path"),
     [
         ("wrongtype", READINGS),
         ("wrongtype", "/ivp/meters"),
-        pytest.param("wrongtype", INVENTORY, marks=_accepted_bug("numeric fields of every Encharge and the Enpower")),
+        ("wrongtype", INVENTORY),
         ("wrongtype", "/ivp/ensemble/secctrl"),
         ("drift", "/admin/lib/tariff"),
         ("drift", "/ivp/ss/dry_contact_settings"),
-        pytest.param("wrongtype", "/ivp/pdm/device_data", marks=_accepted_bug(
-            "every inverter's lifetime_energy_wh, energy_today_wh, last_report_watts, voltages, ...")),
-        pytest.param("wrongtype", "/admin/lib/tariff", marks=_accepted_bug(
-            "storage_settings.reserve_soc_percent and very_low_soc_percent")),
-        pytest.param("wrongtype", "/ivp/ss/dry_contact_settings", marks=_accepted_bug(
-            "each relay's soc_low, soc_high, priority, black_start, essential times")),
-        pytest.param("drift", "/ivp/ensemble/generator", marks=_accepted_bug(
-            "generator.state (drifted keys pass the `mapping(doc) is not None` check)")),
+        ("wrongtype", "/ivp/pdm/device_data"),
+        ("wrongtype", "/admin/lib/tariff"),
+        ("wrongtype", "/ivp/ss/dry_contact_settings"),
+        ("drift", "/ivp/ensemble/generator"),
     ],
 )
 async def test_wrong_shaped_optional_answer_never_reaches_the_snapshot(kind: str, path: str) -> None:
