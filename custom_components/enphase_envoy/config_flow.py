@@ -230,55 +230,46 @@ class EnvoyConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reauth_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """New credentials (username/password or a pasted token) for the configured device."""
         entry = self._get_reauth_entry()
-        errors: dict[str, str] = {}
-        placeholders = {"reason": "", CONF_SERIAL: str(entry.unique_id), CONF_HOST: entry.data[CONF_HOST]}
-        if user_input is not None:
-            try:
-                checked = await self._check(entry.data[CONF_HOST], user_input)
-            except CheckFailed as failed:
-                errors["base"] = failed.error
-                placeholders["reason"] = failed.reason
-            else:
-                await self.async_set_unique_id(checked.info.serial)
-                self._abort_if_unique_id_mismatch()
-                updates = {k: v for k, v in checked.data.items() if k not in (CONF_HOST, CONF_NAME)}
-                return self.async_update_reload_and_abort(entry, data_updates=updates)
-        self.context["title_placeholders"] = {CONF_SERIAL: str(entry.unique_id), CONF_HOST: entry.data[CONF_HOST]}
-        defaults = dict(user_input or entry.data)
-        return self.async_show_form(
-            step_id="reauth_confirm",
-            data_schema=self._schema(host=False, defaults=defaults),
-            errors=errors,
-            description_placeholders=placeholders,
-        )
+        host = str(entry.data[CONF_HOST])
+        return await self._confirm_same_device(entry, "reauth_confirm", user_input, host, user_input,
+                                               keep=(CONF_HOST, CONF_NAME), ask_host=False)
 
     async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Change host or credentials of the configured device (it must be the same device)."""
         entry = self._get_reconfigure_entry()
-        errors: dict[str, str] = {}
-        placeholders = {"reason": "", CONF_SERIAL: str(entry.unique_id), CONF_HOST: entry.data[CONF_HOST]}
+        host = str(user_input[CONF_HOST]).strip() if user_input is not None else ""
+        merged = None
         if user_input is not None:
-            host = str(user_input[CONF_HOST]).strip()
             # blank secret fields keep the stored ones
             merged = dict(user_input)
             for key in (CONF_PASSWORD, CONF_TOKEN):
                 if not merged.get(key):
                     merged[key] = entry.data.get(key, "")
+        return await self._confirm_same_device(entry, "reconfigure", user_input, host, merged, keep=(CONF_NAME,),
+                                               ask_host=True)
+
+    async def _confirm_same_device(
+        self, entry: ConfigEntry, step_id: str, user_input: dict[str, Any] | None, host: str,
+        credentials: dict[str, Any] | None, *, keep: tuple[str, ...], ask_host: bool,
+    ) -> ConfigFlowResult:
+        """Check `credentials` at `host` against the configured device; update the entry (all but `keep`)."""
+        errors: dict[str, str] = {}
+        placeholders = {"reason": "", CONF_SERIAL: str(entry.unique_id), CONF_HOST: entry.data[CONF_HOST]}
+        if credentials is not None:
             try:
-                checked = await self._check(host, merged)
+                checked = await self._check(host, credentials)
             except CheckFailed as failed:
                 errors["base"] = failed.error
                 placeholders["reason"] = failed.reason
             else:
                 await self.async_set_unique_id(checked.info.serial)
                 self._abort_if_unique_id_mismatch()
-                updates = {k: v for k, v in checked.data.items() if k != CONF_NAME}
+                updates = {k: v for k, v in checked.data.items() if k not in keep}
                 return self.async_update_reload_and_abort(entry, data_updates=updates)
         self.context["title_placeholders"] = {CONF_SERIAL: str(entry.unique_id), CONF_HOST: entry.data[CONF_HOST]}
-        defaults = dict(user_input or entry.data)
         return self.async_show_form(
-            step_id="reconfigure",
-            data_schema=self._schema(host=True, defaults=defaults),
+            step_id=step_id,
+            data_schema=self._schema(host=ask_host, defaults=dict(user_input or entry.data)),
             errors=errors,
             description_placeholders=placeholders,
         )
