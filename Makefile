@@ -13,7 +13,7 @@ PYTEST_HA := $(PY) -m pytest
 # The web UI of Home Assistant 2025.4.4 (its `frontend` integration pins this); `make run` and the e2e test need it.
 HA_FRONTEND := home-assistant-frontend==20250411.0
 
-.PHONY: help venv test lint typecheck test-lib test-cli test-ha test-e2e run bench acceptance clean
+.PHONY: help venv test lint typecheck test-lib test-cli test-ha test-e2e run bench clean
 
 help:
 	@echo "make run    Home Assistant with the integration against a simulated Envoy (http://localhost:8123, demo/demo)"
@@ -72,10 +72,6 @@ bench:
 		bench/.venv/bin/python -m pip install -q -e . -r bench/requirements.txt \
 		&& touch bench/.venv/.installed; fi
 	@bench/.venv/bin/python bench/run.py $(BENCH_ARGS)
-
-acceptance: $(STAMP)
-	../shared/acceptance/checks/library-reads-captures
-	../shared/acceptance/checks/simulator-replays-captures
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .coverage .run

@@ -1,4 +1,4 @@
-"""Where the shared material lives: ../shared beside the checkout (CI lays it there too)."""
+"""The test captures (real devices' answers, tests/captures/README.md) and helpers that read them."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+CAPTURES = REPO / "tests" / "captures"
 SHARED = (REPO.parent / "shared").resolve()
-CAPTURES = SHARED / "captures"
 REFS_PYENPHASE = SHARED / "acceptance" / "refs" / "pyenphase-4.2.0"
 REFS_HA_CORE = SHARED / "acceptance" / "refs" / "ha-core-2025.4.4"
 

@@ -4,8 +4,8 @@
     async with profile_envoy("ensemble", batteries=2) as envoy: ...
     async with simulated_cloud() as cloud, replay_envoy(path, cloud=cloud) as envoy: ...
 
-A bare capture name is looked up in $IQGATEWAY_CAPTURES, then in `shared/captures` beside the checkout
-(../shared/captures from the working directory or from this source tree).
+A bare capture name is looked up in $IQGATEWAY_CAPTURES, then in the checkout's `tests/captures` (the
+working directory's, or the one this source tree sits in).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ def capture_path(capture: str | Path) -> Path:
         return path
     roots = [Path(os.environ["IQGATEWAY_CAPTURES"])] if os.environ.get("IQGATEWAY_CAPTURES") else []
     roots += [
-        Path.cwd().parent / "shared" / "captures",
-        Path(__file__).resolve().parents[3].parent / "shared" / "captures",
+        Path.cwd() / "tests" / "captures",
+        Path(__file__).resolve().parents[3] / "tests" / "captures",
     ]
     for root in roots:
         if (root / path / "info").is_file():
