@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml requirements-ha.txt Makefile
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found: install it or set PYTHON313=/path/to/python3.13"; exit 1; }
 	@test -x $(PY) || $(PYTHON313) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements-ha.txt $(HA_FRONTEND) -e '.[dev]'
+	$(PY) -m pip install -q -r requirements-ha.txt $(HA_FRONTEND) -e '.[dev,export]'
 	@touch $(STAMP)
 
 venv: $(STAMP)

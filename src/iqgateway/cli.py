@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .commands import export as export_command
 from .commands import register_all as register_device_commands
 from .errors import IQGatewayError, UnsupportedFirmware
 from .firmware import uses_tokens
@@ -232,6 +233,7 @@ def _summary(data: GatewayData) -> None:
 
 simulator_cli.register(app)
 register_device_commands(app)  # discover, watch, capture
+export_command.register(app)
 
 
 def main() -> None:

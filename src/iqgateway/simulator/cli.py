@@ -2,6 +2,7 @@
 
     iqgateway simulate --replay CAPTURE_DIR [--host 127.0.0.1] [--port 0] [--fault KIND[xN][=VALUE][:PATH]] ...
     iqgateway simulate --profile NAME [--inverters N] [--batteries N] [--speed X] [--cloud] [--advertise]
+    iqgateway simulate --profile NAME --count N --port P     (N devices, distinct serials, ports P..P+N-1)
 
 Prints the device URL on one line (`Envoy simulator (serial X, firmware Y) serving https://127.0.0.1:PORT`),
 then a freshly minted token for firmware >= 7, and the cloud URL and demo account when `--cloud` is on.
@@ -56,22 +57,29 @@ def simulate(  # noqa: PLR0917 - one parameter per command-line option
     cloud: Annotated[bool, typer.Option("--cloud/--no-cloud", help="Also serve a simulated Enphase cloud.")] = False,
     cloud_port: Annotated[int, typer.Option("--cloud-port", help="Port of the simulated cloud (0 = free).")] = 0,
     advertise: Annotated[bool, typer.Option("--advertise", help="Announce the device by zeroconf.")] = False,
+    count: Annotated[
+        int, typer.Option("--count", min=1, help="Devices to serve (profiles): distinct serials, ports P..P+N-1.")
+    ] = 1,
 ) -> None:
     if (replay is None) == (profile is None):
         typer.echo("Give exactly one of --replay PATH or --profile NAME.", err=True)
+        raise typer.Exit(2)
+    if count > 1 and (replay is not None or cloud or advertise or (port and port + count - 1 > 65535)):
+        typer.echo("--count serves several --profile devices (without --cloud or --advertise) on ports "
+                   "P..P+N-1 (P + N - 1 at most 65535; --port 0 gives free ports).", err=True)
         raise typer.Exit(2)
     if scheme not in ("auto", "http", "https") or auth not in ("auto", "none"):
         typer.echo("--scheme is auto, http or https; --auth is auto or none.", err=True)
         raise typer.Exit(2)
     try:
-        source = _make_source(replay, profile, speed=speed, inverters=inverters, batteries=batteries)
+        sources = _make_sources(replay, profile, count, speed=speed, inverters=inverters, batteries=batteries)
     except (OSError, ValueError, KeyError) as err:
         typer.echo(f"Cannot start the simulator: {err}", err=True)
         raise typer.Exit(2) from None
     try:
         asyncio.run(
             _serve(
-                source,
+                sources,
                 host=host,
                 port=port,
                 scheme=scheme,
@@ -93,13 +101,14 @@ def simulate(  # noqa: PLR0917 - one parameter per command-line option
         pass
 
 
-def _make_source(
-    replay: Path | None, profile: str | None, *, speed: float, inverters: int | None, batteries: int | None
-) -> DeviceSource:
+def _make_sources(
+    replay: Path | None, profile: str | None, count: int, *, speed: float, inverters: int | None,
+    batteries: int | None,
+) -> list[DeviceSource]:
     if replay is not None:
         from .replay import ReplaySource
 
-        return ReplaySource(replay)
+        return [ReplaySource(replay)]
     assert profile is not None
     from .clock import SimClock
     from .profiles import PROFILES, make_profile, profile_timezone
@@ -107,12 +116,24 @@ def _make_source(
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     clock = SimClock(speed=speed, tz=profile_timezone(profile))
-    source: DeviceSource = make_profile(profile, inverters=inverters, batteries=batteries, clock=clock)
-    return source
+    sources: list[DeviceSource] = []
+    serials: set[str] = set()
+    for seed in range(count):
+        # each device its own seed (its own serials, panels and weather); a serial already taken gets the next free one
+        source = make_profile(profile, inverters=inverters, batteries=batteries, clock=clock, seed=seed)
+        if source.serial in serials:
+            serial = int(source.serial)
+            while str(serial) in serials:
+                serial += 1
+            source = make_profile(profile, inverters=inverters, batteries=batteries, clock=clock, seed=seed,
+                                  serial=str(serial))
+        serials.add(source.serial)
+        sources.append(source)
+    return sources
 
 
 async def _serve(
-    source: DeviceSource,
+    sources: list[DeviceSource],
     *,
     host: str,
     port: int,
@@ -132,32 +153,39 @@ async def _serve(
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     simulated_cloud = SimulatedCloud(host=host, port=cloud_port) if cloud else None
-    envoy = SimulatedEnvoy(
-        source,
-        host=host,
-        port=port,
-        scheme=scheme,
-        auth=auth,
-        latency=latency,
-        cloud=simulated_cloud,
-        faults=faults,
-        advertise=advertise,
-    )
+    envoys = [
+        SimulatedEnvoy(
+            source,
+            host=host,
+            port=port + i if port else 0,
+            scheme=scheme,
+            auth=auth,
+            latency=latency,
+            cloud=simulated_cloud,
+            faults=faults,
+            advertise=advertise,
+        )
+        for i, source in enumerate(sources)
+    ]
     try:
         if simulated_cloud is not None:
             await simulated_cloud.start()
-        await envoy.start()
-        typer.echo(f"Envoy simulator (serial {source.serial}, firmware {source.firmware}) serving {envoy.url}")
-        if envoy.token_auth:
-            typer.echo(f"Token (owner, 365 days): {envoy.mint_token()}")
+        for envoy in envoys:
+            await envoy.start()
+            source = envoy.source
+            typer.echo(f"Envoy simulator (serial {source.serial}, firmware {source.firmware}) serving {envoy.url}")
+            if envoy.token_auth:
+                typer.echo(f"Token (owner, 365 days): {envoy.mint_token()}")
         if simulated_cloud is not None:
             typer.echo(
                 f"Simulated Enphase cloud at {simulated_cloud.url} (account {DEMO_EMAIL}, password {DEMO_PASSWORD})"
             )
-        typer.echo(f"Admin API: {envoy.url}/__simulator__/stats; stop with Ctrl-C")
+        where = envoys[0].url if len(envoys) == 1 else "each device's URL"
+        typer.echo(f"Admin API: {where}/__simulator__/stats; stop with Ctrl-C")
         await stop.wait()
     finally:
-        await envoy.stop()
+        for envoy in envoys:
+            await envoy.stop()
         if simulated_cloud is not None:
             await simulated_cloud.stop()
         for signum in (signal.SIGINT, signal.SIGTERM):

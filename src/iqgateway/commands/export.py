@@ -1,0 +1,45 @@
+"""`iqgateway export CONFIG.toml`: follow many gateways into an MQTT broker and a Prometheus endpoint."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .connect import DebugOption, error_console, run_async
+
+EXIT_USAGE = 2
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "export",
+        help="Follow the gateways of CONFIG.toml into MQTT (Home Assistant discovery) and Prometheus /metrics.",
+    )(export)
+
+
+def export(
+    config: Annotated[Path, typer.Argument(help="The TOML configuration (docs/export.md).", show_default=False)],
+    *,
+    check: Annotated[bool, typer.Option("--check", help="Check the configuration and exit.")] = False,
+    debug: DebugOption = False,
+) -> None:
+    from ..export import ConfigError, load_config
+    from ..export.service import missing_extra, run_export
+
+    try:
+        settings = load_config(config)
+    except ConfigError as err:
+        error_console().print(f"Error: {err}", markup=False)
+        raise typer.Exit(EXIT_USAGE) from None
+    missing = missing_extra(settings)
+    if missing is not None:
+        error_console().print(f"Error: the export needs {missing}: pip install 'iqgateway[export]'", markup=False)
+        raise typer.Exit(EXIT_USAGE)
+    if check:
+        typer.echo(f"{config}: {len(settings.gateways)} gateway(s), every {settings.interval_s:g} s")
+        return
+    logging.getLogger("iqgateway.export").setLevel(logging.DEBUG if debug else logging.INFO)
+    run_async(run_export(settings), debug=debug)
