@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import orjson
@@ -129,6 +131,40 @@ async def test_simulate_profile_and_profile_envoy(running: list[Running]) -> Non
         assert len(orjson.loads(inverters.body)) == 3
 
 
+async def test_simulate_count_serves_a_fleet_on_consecutive_ports(running: list[Running],
+                                                                   unused_tcp_port_factory: Any) -> None:
+    base = unused_tcp_port_factory()
+    while any(_listening(base + i) for i in range(4)):
+        base = unused_tcp_port_factory()
+    sim = Running("--profile", "legacy", "--count", "4", "--port", str(base))
+    running.append(sim)
+    sim.wait_for(re.compile(rf"serving http://127\.0\.0\.1:{base + 3}\b"))
+    lines = [line for line in sim.lines if "serving" in line]
+    assert [URL.search(line).group(1) for line in lines if URL.search(line)] == [  # type: ignore[union-attr]
+        f"http://127.0.0.1:{base + i}" for i in range(4)
+    ]
+    serials = [re.search(r"serial (\d+), firmware 3\.18\.10", line).group(1) for line in lines]  # type: ignore[union-attr]
+    assert len(set(serials)) == 4
+    async with aiohttp.ClientSession() as http:
+        for i, serial in enumerate(serials):
+            url = f"http://127.0.0.1:{base + i}"
+            info = await DeviceClient(http, url).get("/info")
+            assert f"<sn>{serial}</sn>".encode() in info.body
+            client = DeviceClient(http, url, user="installer", password=installer_password(serial))
+            inverters = orjson.loads((await client.get("/api/v1/production/inverters")).body)
+            assert len(inverters) == 12  # the legacy profile's own inverters, serials of this device's own
+            assert len({inv["serialNumber"] for inv in inverters}) == 12
+    assert sim.stop() == 0
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), 0.2).close()
+        return True
+    except OSError:
+        return False
+
+
 def make_app() -> typer.Typer:
     app = typer.Typer()
     register(app)
@@ -144,6 +180,9 @@ def make_app() -> typer.Typer:
         (["--replay", "/nonexistent/capture"], "not a capture folder"),
         (["--replay", str(GENERATOR), "--fault", "explode"], "unknown fault kind"),
         (["--replay", str(GENERATOR), "--scheme", "ftp"], "--scheme"),
+        (["--replay", str(GENERATOR), "--count", "2"], "--count serves several --profile devices"),
+        (["--profile", "legacy", "--count", "3", "--port", "65534"], "at most 65535"),
+        (["--profile", "legacy", "--count", "2", "--cloud"], "without --cloud"),
     ],
 )
 def test_simulate_refuses_bad_arguments(args: list[str], message: str) -> None:

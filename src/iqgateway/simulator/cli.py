@@ -116,20 +116,11 @@ def _make_sources(
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     clock = SimClock(speed=speed, tz=profile_timezone(profile))
-    sources: list[DeviceSource] = []
-    serials: set[str] = set()
-    for seed in range(count):
-        # each device its own seed (its own serials, panels and weather); a serial already taken gets the next free one
-        source = make_profile(profile, inverters=inverters, batteries=batteries, clock=clock, seed=seed)
-        if source.serial in serials:
-            serial = int(source.serial)
-            while str(serial) in serials:
-                serial += 1
-            source = make_profile(profile, inverters=inverters, batteries=batteries, clock=clock, seed=seed,
-                                  serial=str(serial))
-        serials.add(source.serial)
-        sources.append(source)
-    return sources
+    if count > 1:
+        from .fleet import make_fleet
+
+        return list(make_fleet(profile, count, clock=clock, inverters=inverters, batteries=batteries))
+    return [make_profile(profile, inverters=inverters, batteries=batteries, clock=clock)]
 
 
 async def _serve(

@@ -10,6 +10,7 @@ discharge.
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -347,6 +348,20 @@ class House:
                 per[burst_phase] += burst
         total = per[0] + per[1] + per[2]
         return total, (per[0], per[1], per[2])
+
+    def twin(self, inverter_serials: Sequence[str], battery_serials: Sequence[str]) -> House:
+        """An independent copy at the same moment (same clock), its inverters and batteries under other serials.
+
+        Building a house integrates a week of history; a fleet of simulated devices copies a few instead.
+        """
+        twin = copy.deepcopy(self, {id(self.clock): self.clock})
+        twin.config = replace(
+            self.config,
+            inverters=tuple(replace(i, serial=s) for i, s in zip(self.config.inverters, inverter_serials, strict=True)),
+            batteries=tuple(replace(b, serial=s) for b, s in zip(self.config.batteries, battery_serials, strict=True)),
+        )
+        twin._memo.clear()
+        return twin
 
     # ---------------------------------------------------------------- integration
     def advance_to(self, t: float) -> None:
