@@ -69,7 +69,7 @@ bench:
 	@test -x bench/.venv/bin/python || $(PYTHON313) -m venv bench/.venv
 	@if [ ! -f bench/.venv/.installed ] || [ pyproject.toml -nt bench/.venv/.installed ] \
 		|| [ bench/requirements.txt -nt bench/.venv/.installed ]; then \
-		bench/.venv/bin/python -m pip install -q -e . -r bench/requirements.txt \
+		bench/.venv/bin/python -m pip install -q -e '.[export]' -r bench/requirements.txt \
 		&& touch bench/.venv/.installed; fi
 	@bench/.venv/bin/python bench/run.py $(BENCH_ARGS)
 

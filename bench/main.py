@@ -2,8 +2,9 @@
 
 For each device (bench/device.py) one simulator process serves the device; pyenphase, then iqgateway, each run
 a simulated hour of updates at 60 s power freshness and a few updates with the device's latencies
-(bench/measure.py). Prints a table per client and device, the requests per endpoint, the goals, and as its
-last line the medians over all devices:
+(bench/measure.py). Then the fleet case (bench/fleet.py): 100 simulated gateways through `iqgateway export`
+into mosquitto, its CPU. Prints a table per client and device, the requests per endpoint, the goals, the fleet
+line, and as its last line the medians over all devices:
 
     ratios: requests=<ours/pyenphase> wall=<ours/pyenphase> cpu=<ours/pyenphase> sessions_per_hour=<ours>
 """
@@ -24,6 +25,7 @@ from pathlib import Path
 import orjson
 
 from .device import DEVICES, DeviceSpec, start_device
+from .fleet import run_fleet
 from .measure import Measurement, measure
 from .ours import OursClient
 from .pyenphase_runner import PyenphaseClient, pyenphase_version
@@ -40,6 +42,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--timed", type=int, default=5, help="updates with device latencies on (5)")
     parser.add_argument("--json", type=Path, help="also write every measurement to this JSON file")
     parser.add_argument("--list", action="store_true", help="list the devices and stop")
+    parser.add_argument("--fleet", type=int, default=100, metavar="N",
+                        help="the fleet case: N simulated gateways through `iqgateway export` (100; 0 = skip)")
+    parser.add_argument("--fleet-only", action="store_true", help="run only the fleet case")
     return parser.parse_args(argv)  # fmt: skip
 
 
@@ -93,6 +98,9 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{spec.name}: {spec.note}")
         return
     logging.basicConfig(level=logging.CRITICAL)  # the clients' own logs are not the benchmark's output
+    if args.fleet_only:
+        print(run_fleet(max(1, args.fleet)).line(), flush=True)
+        return
     started = time.monotonic()
     print(f"bench: iqgateway vs pyenphase {pyenphase_version()}, {args.cycles} updates every {args.interval:g} s "
           f"(simulated), {args.timed} timed updates with device latencies; Python {platform.python_version()}, "
@@ -113,5 +121,7 @@ def main(argv: list[str] | None = None) -> None:
             "iqgateway": r.ours.as_dict(), "pyenphase": r.theirs.as_dict(),
         } for r in results], option=orjson.OPT_INDENT_2))  # fmt: skip
     print("\n".join(goal_lines(results)))
+    if args.fleet:
+        print(run_fleet(args.fleet).line(), flush=True)
     print(f"bench: {len(results)} devices in {time.monotonic() - started:.0f} s")
     print(last_line(results), flush=True)

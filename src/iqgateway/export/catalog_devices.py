@@ -43,7 +43,7 @@ def _num(value: float | None) -> Value:
 
 
 def _inverter_readings(data: GatewayData, serial: str, inverter: Inverter) -> Iterator[Reading]:
-    device = Device(serial, "inverter", f"Inverter {serial}", "Inverter", serial_number=serial)
+    device = Device(serial, "inverter", f"Inverter {serial}", "Inverter")
 
     def sensor(key: str, name: str | None, value: Value, shape: Shape | None = None, **extra: Any) -> Reading:
         unique_id = serial if key == INVERTER_POWER_KEY else f"{serial}_{key}"
@@ -80,8 +80,7 @@ def _inverter_readings(data: GatewayData, serial: str, inverter: Inverter) -> It
 
 def _encharge_readings(data: GatewayData) -> Iterator[Reading]:
     for serial, battery in (data.encharge or {}).items():
-        device = Device(serial, "encharge", f"Encharge {serial}", "Encharge", battery.firmware_version,
-                        serial_number=serial)
+        device = Device(serial, "encharge", f"Encharge {serial}", "Encharge", battery.firmware_version)
 
         def item(component: str, key: str, name: str | None, value: Value, shape: Shape | None = None,
                  _device: Device = device, _serial: str = serial, **extra: Any) -> Reading:
@@ -109,8 +108,7 @@ def _enpower_readings(data: GatewayData) -> Iterator[Reading]:
     if enpower is None:
         return
     serial = enpower.serial_number
-    device = Device(serial, "enpower", f"Enpower {serial}", "Enpower", enpower.firmware_version,
-                    serial_number=serial)
+    device = Device(serial, "enpower", f"Enpower {serial}", "Enpower", enpower.firmware_version)
 
     def item(component: str, key: str, name: str | None, value: Value, shape: Shape | None = None,
              **extra: Any) -> Reading:
@@ -155,7 +153,7 @@ def acb_sleep_state(unit: AcbUnit) -> str | None:
 def _acb_unit_readings(data: GatewayData) -> Iterator[Reading]:
     units = data.acb.units if data.acb is not None else {}
     for serial, unit in units.items():
-        device = Device(serial, "acb_unit", f"ACB {serial}", "ACB", hw_version=unit.part_num, serial_number=serial)
+        device = Device(serial, "acb_unit", f"ACB {serial}", "ACB", hw_version=unit.part_num)
 
         def item(component: str, key: str, name: str | None, value: Value, shape: Shape | None = None,
                  _device: Device = device, _serial: str = serial, **extra: Any) -> Reading:
@@ -190,7 +188,7 @@ def _collar_readings(data: GatewayData) -> Iterator[Reading]:
         return
     serial = collar.serial_number
     device = Device(serial, "collar", f"Collar {serial}", "IQ Meter Collar", collar.firmware_version,
-                    collar.part_number, serial)
+                    collar.part_number)
 
     def item(component: str, key: str, name: str | None, value: Value, shape: Shape | None = None,
              **extra: Any) -> Reading:
@@ -211,7 +209,7 @@ def _c6cc_readings(data: GatewayData) -> Iterator[Reading]:
         return
     serial = c6cc.serial_number
     device = Device(serial, "c6cc", f"C6 Combiner {serial}", "C6 Combiner Controller", c6cc.firmware_version,
-                    c6cc.part_number, serial)
+                    c6cc.part_number)
     yield reading("sensor", device, "last_reported", f"{serial}_last_reported", "Last reported",
                   iso_time(c6cc.last_report_date), TIMESTAMP)
     yield reading("binary_sensor", device, "communicating", f"{serial}_communicating", "Communicating",

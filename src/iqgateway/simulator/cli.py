@@ -12,6 +12,7 @@ Stops cleanly on Ctrl-C or SIGTERM. The admin API lives under `/__simulator__/` 
 from __future__ import annotations
 
 import asyncio
+import errno
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from .server import SimulatedEnvoy
     from .source import DeviceSource
 
 
@@ -123,6 +125,23 @@ def _make_sources(
     return [make_profile(profile, inverters=inverters, batteries=batteries, clock=clock)]
 
 
+# A port of a fleet's range may be the local end of someone's outgoing connection for a moment.
+BIND_PATIENCE_S = 20.0
+
+
+async def _start(envoy: SimulatedEnvoy, *, patient: bool) -> None:
+    """Start listening; a fleet waits a little for a port of its range that is in use."""
+    deadline = asyncio.get_running_loop().time() + BIND_PATIENCE_S
+    while True:
+        try:
+            await envoy.start()
+            return
+        except OSError as err:
+            if not patient or err.errno != errno.EADDRINUSE or asyncio.get_running_loop().time() > deadline:
+                raise
+        await asyncio.sleep(0.25)
+
+
 async def _serve(
     sources: list[DeviceSource],
     *,
@@ -162,7 +181,7 @@ async def _serve(
         if simulated_cloud is not None:
             await simulated_cloud.start()
         for envoy in envoys:
-            await envoy.start()
+            await _start(envoy, patient=len(envoys) > 1 and port != 0)
             source = envoy.source
             typer.echo(f"Envoy simulator (serial {source.serial}, firmware {source.firmware}) serving {envoy.url}")
             if envoy.token_auth:
