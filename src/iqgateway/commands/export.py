@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .connect import DebugOption, error_console, run_async
+from .connect import DebugOption, run_async
 
 EXIT_USAGE = 2
 
@@ -32,11 +32,11 @@ def export(
     try:
         settings = load_config(config)
     except ConfigError as err:
-        error_console().print(f"Error: {err}", markup=False)
+        typer.echo(f"Error: {err}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
     missing = missing_extra(settings)
     if missing is not None:
-        error_console().print(f"Error: the export needs {missing}: pip install 'iqgateway[export]'", markup=False)
+        typer.echo(f"Error: the export needs {missing}: pip install 'iqgateway[export]'", err=True)
         raise typer.Exit(EXIT_USAGE)
     if check:
         typer.echo(f"{config}: {len(settings.gateways)} gateway(s), every {settings.interval_s:g} s")
