@@ -13,12 +13,12 @@ PYTEST_HA := $(PY) -m pytest
 # The web UI of Home Assistant 2025.4.4 (its `frontend` integration pins this); `make run` and the e2e test need it.
 HA_FRONTEND := home-assistant-frontend==20250411.0
 
-.PHONY: help venv test lint typecheck test-lib test-cli test-ha test-e2e run bench clean
+.PHONY: help venv test lint typecheck test-lib test-cli test-export test-ha test-e2e run bench clean
 
 help:
 	@echo "make run    Home Assistant with the integration against a simulated Envoy (http://localhost:8123, demo/demo)"
 	@echo "            PROFILE=name | REPLAY=capture-dir | ENVOY_HOST=ip ENVOY_TOKEN=... ; HA_PORT, SIM_PORT"
-	@echo "make test   ruff, mypy --strict and the whole test suite (test-lib, test-cli, test-ha, test-e2e)"
+	@echo "make test   ruff, mypy --strict and the whole test suite (test-lib, test-cli, test-export, test-ha, test-e2e)"
 	@echo "make bench  device-load benchmark: iqgateway vs pyenphase against the simulator"
 
 $(STAMP): pyproject.toml requirements-ha.txt Makefile
@@ -49,6 +49,10 @@ test-lib: $(STAMP)
 test-cli: $(STAMP)
 	@$(call run_pytest,$(PYTEST_LIB) -q --cov --cov-append --cov-report=,tests/cli)
 
+# The fleet export against a real mosquitto and promtool (Debian mosquitto, prometheus; skipped without them).
+test-export: $(STAMP)
+	@$(call run_pytest,$(PYTEST_LIB) -q --cov --cov-append --cov-report=,tests/export)
+
 test-ha: $(STAMP)
 	@$(call run_pytest,$(PYTEST_HA) -q --cov --cov-append --cov-report=term:skip-covered,tests/ha)
 
@@ -56,7 +60,7 @@ test-ha: $(STAMP)
 test-e2e: $(STAMP)
 	@$(call run_pytest,$(PYTEST_LIB) -q,tests/e2e)
 
-test: lint typecheck test-lib test-cli test-ha test-e2e
+test: lint typecheck test-lib test-cli test-export test-ha test-e2e
 
 # PROFILE=name, REPLAY=capture-dir, or ENVOY_HOST=ip with ENVOY_TOKEN / ENVOY_USERNAME+ENVOY_PASSWORD;
 # HA_PORT (8123), SIM_PORT (8443). State lives in .run/ (delete it to start over).
