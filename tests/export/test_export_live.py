@@ -206,9 +206,9 @@ async def test_hanging_gateway_never_delays_the_others(broker: Broker, interval:
         serials = [capture_serial(name) for name in CAPTURES[1:]]
         await wait_for(lambda: all(state_doc(seen, s) for s in serials), 20, "the healthy gateways publishing")
         t0 = time.monotonic()
-        await asyncio.sleep(8)
+        await asyncio.sleep(6.5)  # the hanging gateway is retried (and hangs 3 s) twice meanwhile
         for serial in serials:
             times = [t for t, topic, _p in seen.since(t0) if topic == f"iqgateway/{serial}/state"]
             gaps = [b - a for a, b in zip([t0, *times], times, strict=False)]
-            assert len(times) >= 5, (serial, len(times))
+            assert len(times) >= 4, (serial, len(times))
             assert max(gaps) < 2.5 * interval, (serial, gaps)  # never held up by the 3 s hangs

@@ -6,8 +6,9 @@ The fleet adds what many gateways need:
 
 - a bounded number of updates in flight across the fleet: `max_in_flight` of gateways that answer, and
   half as many (at least one) of gateways that do not answer yet or any more;
-- jittered schedules: the gateways start spread over the first cycle, and every cycle is a little shorter
-  or longer than `interval_s`, so they never fall into step;
+- jittered schedules: the gateways start spread over the first cycle, and every cycle is up to 5 % shorter
+  than `interval_s` (never longer: each gateway is published at least once per `interval_s`), so they
+  never fall into step;
 - per-gateway back-off: a gateway that failed is asked again after a growing pause, never faster than the
   cycle, at most every `max(interval_s, 5 min)`;
 - one failing gateway never delays another: a gateway that has not answered yet, or whose last update
@@ -40,7 +41,7 @@ _LOGGER = logging.getLogger(__name__)
 
 BACKOFF_FIRST_S = 30.0  # the first retry comes after min(interval_s, this)
 BACKOFF_CAP_S = 300.0
-CYCLE_JITTER = 0.03  # each cycle lasts interval_s +- 3 %
+CYCLE_JITTER = 0.05  # each cycle lasts 95 % to 100 % of interval_s
 
 
 class GatewayState:
@@ -144,7 +145,7 @@ class Fleet:
                 ok = await self.poll(state)
             now = loop.time()
             if ok:
-                due += interval * self._rng.uniform(1.0 - CYCLE_JITTER, 1.0 + CYCLE_JITTER)
+                due += interval * self._rng.uniform(1.0 - CYCLE_JITTER, 1.0)
             else:
                 due = now + backoff_s(state.failures, interval) * self._rng.uniform(0.9, 1.1)
             due = max(due, now)

@@ -16,7 +16,7 @@ from .profiles import ProfileSource, make_profile
 if TYPE_CHECKING:
     from .clock import SimClock
 
-DISTINCT_HOUSES = 4
+DISTINCT_HOUSES = 2
 
 
 def make_fleet(name: str, count: int, *, clock: SimClock, inverters: int | None = None,
