@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigEntries
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
@@ -26,8 +27,8 @@ from .coordinator import (
 from .live import LivePowerCoordinator
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> bool:
-    """Connect to the Envoy, read it once and set up the platforms."""
+async def async_setup_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> bool | None:
+    """Connect to the Envoy, read it once and set up the platforms; raise when it cannot be set up."""
     keep_alive = not entry.options.get(OPTION_DISABLE_KEEP_ALIVE, False)
     session = make_session(hass, keep_alive=keep_alive)
     if not keep_alive:
@@ -35,6 +36,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> boo
     gateway = make_gateway(entry.data[CONF_HOST], entry.data, session, keep_alive=keep_alive)
     coordinator = EnvoyCoordinator(hass, entry, gateway)
     await coordinator.async_config_entry_first_refresh()
+    if not entry.unique_id:  # an entry written without one: the device at the host is ours from now on
+        hass.config_entries.async_update_entry(entry, unique_id=coordinator.data.info.serial)
     entry.runtime_data = coordinator
     if entry.options.get(OPTION_LIVE_POWER, False):
         interval = max(
@@ -43,29 +46,36 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> boo
         )
         coordinator.live = LivePowerCoordinator(hass, entry, gateway, interval)
         await coordinator.live.async_start()  # stopped with the entry (DataUpdateCoordinator's own unload hook)
+    await coordinator.async_read_mac()  # the Envoy's device carries its MAC address from the start
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
-    return True
+    return setup_done()
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> bool:
+async def async_unload_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> bool | None:
     """Unload the platforms and let go of the device."""
-    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
-    if unloaded:
-        await entry.runtime_data.gateway.close()
-        entry.runtime_data.clear_issues()  # raised again by the next setup if still true
-    return unloaded
+    manager = hass.config_entries
+    or_raise = getattr(manager, "async_unload_platforms_or_raise", None)
+    if or_raise is not None:
+        await or_raise(entry, PLATFORMS)
+    elif not await manager.async_unload_platforms(entry, PLATFORMS):
+        return False
+    await entry.runtime_data.gateway.close()
+    entry.runtime_data.clear_issues()  # raised again by the next setup if still true
+    return setup_done()
+
+
+def setup_done() -> bool | None:
+    """What a setup or unload that worked returns: None where Home Assistant asks for it (2026.x), else True.
+
+    Home Assistant 2025.4 takes only True as success; 2026.x wants None (failures raise) and came with
+    `async_unload_platforms_or_raise`, which tells the two apart.
+    """
+    return None if hasattr(ConfigEntries, "async_unload_platforms_or_raise") else True
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> None:
     """A removed entry leaves no repair issue behind."""
     clear_token_issues(hass, entry.entry_id)
-
-
-async def _async_options_updated(hass: HomeAssistant, entry: EnvoyConfigEntry) -> None:
-    """Reload when the options changed; a renewed token stored in the data needs no reload."""
-    if dict(entry.options) != dict(entry.runtime_data.options_at_setup):
-        hass.config_entries.async_schedule_reload(entry.entry_id)
 
 
 async def async_remove_config_entry_device(

@@ -31,6 +31,9 @@ from .entity import (
 )
 
 T = TypeVar("T")
+
+# the coordinator reads the Envoy; sensors never ask it themselves
+PARALLEL_UPDATES = 0
 Communicating = TypeVar("Communicating", EnchargeBattery, Enpower, Collar, C6Combiner, AcbUnit)
 
 

@@ -1,9 +1,13 @@
-"""Buttons: put an AC battery to sleep or wake it up."""
+"""Buttons: put the AC batteries to sleep or wake them, all of them (as core) or one at a time.
+
+Sleeping uses the band picked with the AC battery group's sleep SoC select (acb.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
 from homeassistant.core import HomeAssistant
@@ -11,45 +15,60 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from iqgateway import AcbUnit, Gateway, GatewayData
 
+from .acb import band_bounds, has_units, sleep_all, wake_all
 from .coordinator import EnvoyConfigEntry
-from .entity import ACB_UNIT, EnvoyEntity, EnvoyEntityDescription, track_entities
+from .entity import ACB_GROUP, ACB_UNIT, EnvoyEntity, EnvoyEntityDescription, track_entities
 
-# The SoC window an AC battery sleeps in when it has none configured yet.
-DEFAULT_SLEEP_MIN_SOC = 25
-DEFAULT_SLEEP_MAX_SOC = 30
+T = TypeVar("T")
+
+# one change at a time: each writes to the Envoy and reads it back
+PARALLEL_UPDATES = 1
 
 
 @dataclass(frozen=True, kw_only=True)
-class EnvoyButtonEntityDescription(ButtonEntityDescription, EnvoyEntityDescription[AcbUnit]):
-    press_fn: Callable[[Gateway, AcbUnit], Awaitable[GatewayData]]
+class EnvoyButtonEntityDescription(ButtonEntityDescription, EnvoyEntityDescription[T]):
+    # (gateway, item, the selected sleep band) -> the snapshot read back
+    press_fn: Callable[[Gateway, T, str], Awaitable[GatewayData]]
 
 
-def _sleep(gateway: Gateway, unit: AcbUnit) -> Awaitable[GatewayData]:
-    low = int(unit.sleep_min_soc) if unit.sleep_min_soc is not None else DEFAULT_SLEEP_MIN_SOC
-    high = int(unit.sleep_max_soc) if unit.sleep_max_soc is not None else DEFAULT_SLEEP_MAX_SOC
+def _sleep_unit(gateway: Gateway, unit: AcbUnit, band: str) -> Awaitable[GatewayData]:
+    low, high = band_bounds(band)
     return gateway.acb_sleep(unit.serial_num, low, high)
 
 
-BUTTONS: tuple[EnvoyButtonEntityDescription, ...] = (
-    EnvoyButtonEntityDescription(hardware=ACB_UNIT, key="acb_sleep", translation_key="acb_sleep", press_fn=_sleep),
-    EnvoyButtonEntityDescription(
+BUTTONS: tuple[EnvoyButtonEntityDescription[Any], ...] = (
+    EnvoyButtonEntityDescription[GatewayData](
+        hardware=ACB_GROUP, key="acb_sleep", translation_key="acb_sleep", exists_fn=has_units, press_fn=sleep_all,
+    ),
+    EnvoyButtonEntityDescription[GatewayData](
+        hardware=ACB_GROUP,
+        key="acb_wake",
+        translation_key="acb_wake",
+        exists_fn=has_units,
+        press_fn=lambda gateway, data, band: wake_all(gateway, data),
+    ),
+    EnvoyButtonEntityDescription[AcbUnit](
+        hardware=ACB_UNIT, key="acb_sleep", translation_key="acb_sleep", press_fn=_sleep_unit,
+    ),
+    EnvoyButtonEntityDescription[AcbUnit](
         hardware=ACB_UNIT,
         key="acb_wake",
         translation_key="acb_wake",
-        press_fn=lambda gateway, unit: gateway.acb_wake(unit.serial_num),
+        press_fn=lambda gateway, unit, band: gateway.acb_wake(unit.serial_num),
     ),
 )
 
 
-class EnvoyButton(EnvoyEntity[AcbUnit], ButtonEntity):
-    entity_description: EnvoyButtonEntityDescription
+class EnvoyButton(EnvoyEntity[T], ButtonEntity):
+    entity_description: EnvoyButtonEntityDescription[T]
 
     async def async_press(self) -> None:
-        unit = self.item
-        if unit is None:
+        item = self.item
+        if item is None:
             return
         press = self.entity_description.press_fn
-        await self.control("press", lambda gateway: press(gateway, unit))
+        band = self.coordinator.acb_sleep_band
+        await self.control("press", lambda gateway: press(gateway, item, band))
 
 
 async def async_setup_entry(

@@ -7,10 +7,11 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import voluptuous as vol
+from homeassistant import config_entries
 from homeassistant.config_entries import (
     SOURCE_IGNORE,
     ConfigEntry,
@@ -21,6 +22,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
+from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
 from iqgateway import (
@@ -51,6 +53,15 @@ _LOGGER = logging.getLogger(__name__)
 # A device still answering at its configured host keeps it; this bounds the check during discovery.
 HOST_CHECK_TIMEOUT_S = 5.0
 DEFAULT_PORTS = (None, 0, 80, 443)
+SECRET = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+# Newer Home Assistant (2026.11 has it) reloads the entry itself after an options flow of this class changed the options
+# (no update listener); 2025.4 lacks it, and EnvoyOptionsFlow reloads by itself there.
+if TYPE_CHECKING:
+    OptionsFlowBase = OptionsFlow
+else:
+    OptionsFlowBase = getattr(config_entries, "OptionsFlowWithReload", OptionsFlow)
+RELOADS_ITSELF = OptionsFlowBase is not OptionsFlow
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +154,8 @@ class EnvoyConfigFlow(ConfigFlow, domain=DOMAIN):
         if host:
             fields[vol.Required(CONF_HOST, default=defaults.get(CONF_HOST, vol.UNDEFINED))] = str
         fields[vol.Optional(CONF_USERNAME, default=defaults.get(CONF_USERNAME, ""))] = str
-        fields[vol.Optional(CONF_PASSWORD, default="")] = str
-        fields[vol.Optional(CONF_TOKEN, default="")] = str
+        fields[vol.Optional(CONF_PASSWORD, default="")] = SECRET
+        fields[vol.Optional(CONF_TOKEN, default="")] = SECRET
         fields[vol.Optional(CONF_USE_MANUAL_TOKEN, default=bool(defaults.get(CONF_USE_MANUAL_TOKEN, False)))] = bool
         return vol.Schema(fields)
 
@@ -275,14 +286,19 @@ class EnvoyConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
-class EnvoyOptionsFlow(OptionsFlow):
-    """Diagnostics fixtures, keep-alive and live power."""
+class EnvoyOptionsFlow(OptionsFlowBase):
+    """Diagnostics fixtures, keep-alive and live power; changed options reload the entry."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         options = self.config_entry.options
         if user_input is not None:
             kept = {k: options[k] for k in (OPTION_LIVE_POWER, OPTION_LIVE_POWER_INTERVAL) if k in options}
-            return self.async_create_entry(data=kept | user_input)
+            new = kept | user_input
+            if not RELOADS_ITSELF and new != dict(options):
+                manager = self.hass.config_entries
+                manager.async_update_entry(self.config_entry, options=new)
+                manager.async_schedule_reload(self.config_entry.entry_id)
+            return self.async_create_entry(data=new)
         schema = vol.Schema(
             {
                 vol.Required(

@@ -35,6 +35,7 @@ from iqgateway import (
 )
 from iqgateway.firmware import uses_tokens
 
+from .acb import default_band
 from .const import (
     CONF_USE_MANUAL_TOKEN,
     DOMAIN,
@@ -130,17 +131,23 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
         super().__init__(hass, _LOGGER, config_entry=entry, name=entry.title, update_interval=SCAN_INTERVAL)
         self.gateway = gateway
         self.firmware: str | None = None
-        self.options_at_setup: Mapping[str, Any] = dict(entry.options)
         self._identity_due = dt_util.utcnow() + IDENTITY_CHECK
         self._token_retry_at: datetime | None = None
         # beyond core: the derived energy totals; live power when the option is on (set up by __init__)
         self.derived = DerivedEnergy()
         self.live: LivePowerCoordinator | None = None
+        self.mac: str | None = None  # the Envoy's, read from /home after setup (read_mac)
+        self.picked_sleep_band: str | None = None  # the AC battery sleep band picked in the select
 
     @property
     def serial(self) -> str:
         info = self.gateway.info
         return info.serial if info is not None else str(self.config_entry.unique_id)
+
+    @property
+    def acb_sleep_band(self) -> str:
+        """The band the AC battery sleep buttons use: the one picked, else a default (acb.py)."""
+        return self.picked_sleep_band or default_band(self.data)
 
     @property
     def manual_token(self) -> bool:
@@ -156,6 +163,7 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
         """Identify, authenticate and probe the device once, before the first update."""
         try:
             info = await self.gateway.setup()
+            self._check_serial(info)  # before any credential goes to another device
             try:
                 await self.gateway.authenticate()
             except (TokenExpired, InvalidCredentials):
@@ -184,7 +192,7 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
         try:
             if dt_util.utcnow() >= self._identity_due:
                 # a changed firmware makes the Gateway authenticate and probe again in update()
-                await self.gateway.setup()
+                self._check_serial(await self.gateway.setup())
                 self._identity_due = dt_util.utcnow() + IDENTITY_CHECK
             await self._maintain_token()
             try:
@@ -201,19 +209,42 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
         except IQGatewayError as err:
             self._identity_due = dt_util.utcnow()  # the device may come back with a new firmware
             raise self._update_failed(err) from err
+        self._check_serial(data.info)
         self._token_checked()
         if data.info.firmware != self.firmware:
             self._firmware_changed(data.info)
         return data
 
+    def _check_serial(self, info: DeviceInfo) -> None:
+        """Another Envoy answering at the host (its address went to another device): not ours to read."""
+        expected = self.config_entry.unique_id
+        if expected and info.serial != expected:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="unexpected_device",
+                translation_placeholders={
+                    "host": self.gateway.host, "expected_serial": expected, "actual_serial": info.serial,
+                },
+            )
+
     @callback
     def _firmware_changed(self, info: DeviceInfo) -> None:
         _LOGGER.info("Envoy %s firmware changed from %s to %s", info.serial, self.firmware, info.firmware)
         self.firmware = info.firmware
-        registry = dr.async_get(self.hass)
-        device = registry.async_get_device(identifiers={(DOMAIN, info.serial)})
-        if device is not None:
-            registry.async_update_device(device.id, sw_version=info.firmware)
+        dr.async_get(self.hass).async_get_or_create(
+            config_entry_id=self.config_entry.entry_id, identifiers={(DOMAIN, info.serial)}, sw_version=info.firmware
+        )
+
+    async def async_read_mac(self) -> None:
+        """The Envoy's MAC address, read from /home once; without it the device just has no MAC."""
+        try:
+            home = await self.gateway.network()
+        except IQGatewayError as err:
+            _LOGGER.debug("No MAC address for Envoy %s: %s", self.serial, err)
+            return
+        if home.mac is None:
+            return
+        self.mac = home.mac
 
     def _token_expiring(self) -> datetime | None:
         """The token's expiry when it is due for renewal (within 30 days), else None."""
@@ -254,7 +285,7 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
 
     @callback
     def _store_token(self) -> None:
-        """Keep the token the Gateway uses in the entry (no reload: the options listener ignores data)."""
+        """Keep the token the Gateway uses in the entry (no reload: only a changed option reloads)."""
         token = self.gateway.token
         entry = self.config_entry
         if token and token != entry.data.get(CONF_TOKEN):

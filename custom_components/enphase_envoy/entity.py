@@ -15,7 +15,6 @@ from typing import Any, Generic, TypeVar
 
 from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -23,113 +22,27 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from iqgateway import ControlRejected, Feature, FeatureNotAvailable, Gateway, GatewayData, IQGatewayError
 from iqgateway.models import AcbUnit, C6Combiner, Collar, DryContact, EnchargeBattery, Enpower, Inverter
 
-from .const import DOMAIN, MANUFACTURER
+from .const import DOMAIN
 from .coordinator import EnvoyConfigEntry, EnvoyCoordinator
+from .devices import (
+    acb_group_device,
+    acb_unit_device,
+    c6cc_device,
+    collar_device,
+    ct_enabled,
+    encharge_device,
+    enpower_device,
+    envoy_device,
+    envoy_model,
+    inverter_device,
+    link_device,
+    register_parents,
+    relay_device,
+)
+
+__all__ = ["ct_enabled", "envoy_device", "envoy_model"]
 
 T = TypeVar("T")
-
-# The CT measurement types core's device model text lists, in its order.
-CT_MODEL_ORDER = ("net-consumption", "production", "storage")
-
-
-def envoy_model(data: GatewayData) -> str:
-    """Core's model text: "Envoy", plus phases and CTs when it has CTs.
-
-    E.g. "Envoy, phases: 2, phase mode: split, net-consumption CT, production CT".
-    """
-    cts = [m for m in CT_MODEL_ORDER if ct_enabled(data, m)]
-    if not cts:
-        return "Envoy"
-    return ", ".join(
-        ["Envoy", f"phases: {data.phase_count}", f"phase mode: {data.phase_mode}", *(f"{m} CT" for m in cts)]
-    )
-
-
-def ct_enabled(data: GatewayData, measurement_type: str) -> bool:
-    """Whether the Envoy has an enabled CT of this measurement type (probed configuration, else the readings)."""
-    configured = [m for m in data.features.ct_meters if m.measurement_type == measurement_type]
-    if configured:
-        return any(m.enabled for m in configured)
-    reading = data.meters.get(measurement_type)
-    return reading is not None and reading.state in (None, "enabled")
-
-
-def envoy_device(coordinator: EnvoyCoordinator, data: GatewayData) -> DeviceInfo:
-    info = data.info
-    return DeviceInfo(
-        identifiers={(DOMAIN, info.serial)},
-        manufacturer=MANUFACTURER,
-        model=envoy_model(data),
-        name=coordinator.config_entry.title or f"Envoy {info.serial}",
-        sw_version=info.firmware,
-        hw_version=info.part_number,
-        serial_number=info.serial,
-    )
-
-
-def _child_device(data: GatewayData, ident: str, name: str, model: str, sw_version: str | None = None) -> DeviceInfo:
-    device = DeviceInfo(
-        identifiers={(DOMAIN, ident)},
-        manufacturer=MANUFACTURER,
-        model=model,
-        name=name,
-        via_device=(DOMAIN, data.info.serial),
-    )
-    if sw_version is not None:
-        device["sw_version"] = sw_version
-    return device
-
-
-def inverter_device(data: GatewayData, serial: str) -> DeviceInfo:
-    return _child_device(data, serial, f"Inverter {serial}", "Inverter")
-
-
-def encharge_device(data: GatewayData, battery: EnchargeBattery) -> DeviceInfo:
-    return _child_device(data, battery.serial, f"Encharge {battery.serial}", "Encharge", battery.firmware_version)
-
-
-def enpower_device(data: GatewayData, enpower: Enpower) -> DeviceInfo:
-    serial = enpower.serial_number
-    return _child_device(data, serial, f"Enpower {serial}", "Enpower", enpower.firmware_version)
-
-
-def relay_device(enpower: Enpower, relay: DryContact) -> DeviceInfo:
-    return DeviceInfo(
-        identifiers={(DOMAIN, relay.id)},
-        manufacturer=MANUFACTURER,
-        model="Dry contact relay",
-        name=relay.load_name or "",
-        sw_version=enpower.firmware_version,
-        via_device=(DOMAIN, enpower.serial_number),
-    )
-
-
-def acb_group_device(data: GatewayData) -> DeviceInfo:
-    serial = data.info.serial
-    return _child_device(data, f"{serial}_acb", f"ACB {serial}", "ACB")
-
-
-def acb_unit_device(data: GatewayData, unit: AcbUnit) -> DeviceInfo:
-    device = _child_device(data, unit.serial_num, f"ACB {unit.serial_num}", "ACB")
-    if unit.part_num:
-        device["hw_version"] = unit.part_num
-    return device
-
-
-def collar_device(data: GatewayData, collar: Collar) -> DeviceInfo:
-    serial = collar.serial_number
-    device = _child_device(data, serial, f"Collar {serial}", "IQ Meter Collar", collar.firmware_version)
-    if collar.part_number:
-        device["hw_version"] = collar.part_number
-    return device
-
-
-def c6cc_device(data: GatewayData, c6cc: C6Combiner) -> DeviceInfo:
-    serial = c6cc.serial_number
-    device = _child_device(data, serial, f"C6 Combiner {serial}", "C6 Combiner Controller", c6cc.firmware_version)
-    if c6cc.part_number:
-        device["hw_version"] = c6cc.part_number
-    return device
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -150,7 +63,7 @@ ENVOY = Hardware[GatewayData](
     name="envoy",
     items=lambda data: {data.info.serial: data},
     unique_id=_prefixed(lambda data, ident: ident),
-    device=lambda coordinator, data, ident, item: envoy_device(coordinator, data),
+    device=lambda coordinator, data, ident, item: envoy_device(coordinator.config_entry.title, data),
 )
 
 # The one inverter sensor core had first kept the bare serial as its unique_id.
@@ -160,14 +73,14 @@ INVERTER = Hardware[Inverter](
     name="inverter",
     items=lambda data: {**data.summary_only_inverters, **data.inverters},
     unique_id=lambda data, ident, key: ident if key == INVERTER_POWER_KEY else f"{ident}_{key}",
-    device=lambda coordinator, data, ident, item: inverter_device(data, ident),
+    device=lambda coordinator, data, ident, item: inverter_device(ident),
 )
 
 ENCHARGE = Hardware[EnchargeBattery](
     name="encharge",
     items=lambda data: data.encharge or {},
     unique_id=_prefixed(lambda data, ident: ident),
-    device=lambda coordinator, data, ident, item: encharge_device(data, item),
+    device=lambda coordinator, data, ident, item: encharge_device(item),
 )
 
 
@@ -179,7 +92,7 @@ ENPOWER = Hardware[Enpower](
     name="enpower",
     items=_enpower_items,
     unique_id=_prefixed(lambda data, ident: ident),
-    device=lambda coordinator, data, ident, item: enpower_device(data, item),
+    device=lambda coordinator, data, ident, item: enpower_device(item),
 )
 
 
@@ -207,8 +120,8 @@ def _storage_items(data: GatewayData) -> Mapping[str, GatewayData]:
 
 def _storage_device(coordinator: EnvoyCoordinator, data: GatewayData, ident: str, item: GatewayData) -> DeviceInfo:
     if data.enpower is not None:
-        return enpower_device(data, data.enpower)
-    return envoy_device(coordinator, data)
+        return enpower_device(data.enpower)
+    return envoy_device(coordinator.config_entry.title, data)
 
 
 # Battery storage settings (mode, reserve, charge from grid): on the Enpower when there is one, else the Envoy.
@@ -231,21 +144,21 @@ ACB_UNIT = Hardware[AcbUnit](
     name="acb_unit",
     items=lambda data: data.acb.units if data.acb is not None else {},
     unique_id=lambda data, ident, key: ident if key == INVERTER_POWER_KEY else f"{ident}_{key}",
-    device=lambda coordinator, data, ident, item: acb_unit_device(data, item),
+    device=lambda coordinator, data, ident, item: acb_unit_device(item),
 )
 
 COLLAR = Hardware[Collar](
     name="collar",
     items=lambda data: {data.collar.serial_number: data.collar} if data.collar is not None else {},
     unique_id=_prefixed(lambda data, ident: ident),
-    device=lambda coordinator, data, ident, item: collar_device(data, item),
+    device=lambda coordinator, data, ident, item: collar_device(item),
 )
 
 C6CC = Hardware[C6Combiner](
     name="c6cc",
     items=lambda data: {data.c6cc.serial_number: data.c6cc} if data.c6cc is not None else {},
     unique_id=_prefixed(lambda data, ident: ident),
-    device=lambda coordinator, data, ident, item: c6cc_device(data, item),
+    device=lambda coordinator, data, ident, item: c6cc_device(item),
 )
 
 
@@ -272,6 +185,12 @@ class EnvoyEntity(CoordinatorEntity[EnvoyCoordinator], Generic[T]):
         hardware = description.hardware
         self._attr_unique_id = hardware.unique_id(data, ident, description.key)
         self._attr_device_info = hardware.device(coordinator, data, ident, hardware.items(data)[ident])
+
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        entry = self.registry_entry
+        if entry is not None and entry.device_id is not None:
+            link_device(self.hass, self.coordinator.config_entry.entry_id, entry.device_id, self.coordinator.data)
 
     @property
     def item(self) -> T | None:
@@ -324,10 +243,7 @@ def track_entities(
     coordinator = entry.runtime_data
     known: set[tuple[str, str, str]] = set()
     descriptions = tuple(descriptions)
-    # Child devices name the Envoy as via_device: it must be registered before any platform adds them.
-    dr.async_get(coordinator.hass).async_get_or_create(
-        config_entry_id=entry.entry_id, **envoy_device(coordinator, coordinator.data)
-    )
+    register_parents(coordinator.hass, entry.entry_id, entry.title, coordinator.data, coordinator.mac)
 
     @callback
     def add_new() -> None:

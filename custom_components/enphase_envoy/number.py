@@ -18,6 +18,9 @@ from .entity import RELAY, STORAGE, EnvoyEntity, EnvoyEntityDescription, storage
 
 T = TypeVar("T")
 
+# one change at a time: each writes to the Envoy and reads it back
+PARALLEL_UPDATES = 1
+
 
 @dataclass(frozen=True, kw_only=True)
 class EnvoyNumberEntityDescription(NumberEntityDescription, EnvoyEntityDescription[T]):

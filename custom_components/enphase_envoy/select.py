@@ -7,15 +7,28 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from iqgateway import DryContact, Feature, Gateway, GatewayData, StorageMode
 
+from .acb import SLEEP_BANDS, has_units
 from .coordinator import EnvoyConfigEntry
-from .entity import RELAY, STORAGE, EnvoyEntity, EnvoyEntityDescription, storage_controls_exist, track_entities
+from .entity import (
+    ACB_GROUP,
+    RELAY,
+    STORAGE,
+    EnvoyEntity,
+    EnvoyEntityDescription,
+    storage_controls_exist,
+    track_entities,
+)
 
 T = TypeVar("T")
+
+# one change at a time: each writes to the Envoy and reads it back
+PARALLEL_UPDATES = 1
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,8 +134,36 @@ class EnvoySelect(EnvoyEntity[T], SelectEntity):
         await self.control("change", lambda gateway: select_fn(gateway, self._ident, value))
 
 
+@dataclass(frozen=True, kw_only=True)
+class SleepBandSelectEntityDescription(SelectEntityDescription, EnvoyEntityDescription[GatewayData]):
+    """The AC batteries' sleep SoC band: kept by the integration, sent by the sleep buttons."""
+
+
+SLEEP_BAND = SleepBandSelectEntityDescription(
+    hardware=ACB_GROUP,
+    key="acb_sleep_soc",
+    translation_key="acb_sleep_soc",
+    entity_category=EntityCategory.CONFIG,
+    options=SLEEP_BANDS,
+    exists_fn=has_units,
+)
+
+
+class SleepBandSelect(EnvoyEntity[GatewayData], SelectEntity):
+    entity_description: SleepBandSelectEntityDescription
+
+    @property
+    def current_option(self) -> str:
+        return self.coordinator.acb_sleep_band
+
+    async def async_select_option(self, option: str) -> None:
+        self.coordinator.picked_sleep_band = option
+        self.async_write_ha_state()
+
+
 async def async_setup_entry(
     hass: HomeAssistant, entry: EnvoyConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """Add the selects of the hardware the Envoy reports, now and whenever more appears."""
     track_entities(entry, SELECTS, EnvoySelect, async_add_entities)
+    track_entities(entry, (SLEEP_BAND,), SleepBandSelect, async_add_entities)

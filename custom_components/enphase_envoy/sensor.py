@@ -52,6 +52,7 @@ from iqgateway.models import (
     MeterReading,
 )
 
+from .acb import AGGREGATE_SLEEP_OPTIONS, SLEEP_OPTIONS, aggregate_sleep_state, has_units, sleep_state
 from .coordinator import EnvoyConfigEntry, EnvoyCoordinator
 from .entity import (
     ACB_GROUP,
@@ -71,6 +72,9 @@ from .entity import (
 from .sensor_beyond import async_setup_beyond_sensors
 
 T = TypeVar("T")
+
+# the coordinator reads the Envoy; sensors never ask it themselves
+PARALLEL_UPDATES = 0
 R = TypeVar("R", EnergyReading, MeterReading)
 
 SensorValue: TypeAlias = StateType | datetime
@@ -488,6 +492,15 @@ ACB_GROUP_SENSORS: tuple[EnvoySensorEntityDescription[GatewayData], ...] = (
         options=ACB_STATE_OPTIONS,
         value_fn=lambda data: enum_value(_acb(data).state, ACB_STATE_OPTIONS),
     ),
+    EnvoySensorEntityDescription[GatewayData](
+        hardware=ACB_GROUP,
+        key="acb_aggregate_sleep_state",
+        translation_key="acb_aggregate_sleep_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=AGGREGATE_SLEEP_OPTIONS,
+        value_fn=lambda data: aggregate_sleep_state(_acb(data).units.values()),
+        exists_fn=has_units,
+    ),
 )
 
 
@@ -656,21 +669,6 @@ ENPOWER_SENSORS: tuple[EnvoySensorEntityDescription[Enpower], ...] = (
 )
 
 ACB_CHARGE_OPTIONS = ["charging", "discharging", "idle"]
-ACB_SLEEP_OPTIONS = ["awake", "going_to_sleep", "asleep", "waking"]
-
-
-def acb_sleep_state(unit: AcbUnit) -> str | None:
-    """Asleep once a unit asked to sleep is inside its sleep SoC window; going to sleep until then."""
-    if unit.sleep_enabled is None:
-        return None
-    if not unit.sleep_enabled:
-        return "awake"
-    low, high, soc = unit.sleep_min_soc, unit.sleep_max_soc, unit.soc_percent
-    if soc is not None and low is not None and high is not None and not low <= soc <= high:
-        return "going_to_sleep"
-    return "asleep"
-
-
 def acb_sleep_target(unit: AcbUnit) -> str | None:
     if unit.sleep_min_soc is None or unit.sleep_max_soc is None:
         return None
@@ -733,8 +731,8 @@ ACB_UNIT_SENSORS: tuple[EnvoySensorEntityDescription[AcbUnit], ...] = (
         key="acb_battery_sleep_state",
         translation_key="acb_battery_sleep_state",
         device_class=SensorDeviceClass.ENUM,
-        options=ACB_SLEEP_OPTIONS,
-        value_fn=acb_sleep_state,
+        options=SLEEP_OPTIONS,
+        value_fn=sleep_state,
     ),
 )
 

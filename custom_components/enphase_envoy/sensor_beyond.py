@@ -273,7 +273,7 @@ class LivePowerSensor(CoordinatorEntity[LivePowerCoordinator], SensorEntity):
         self.entity_description = description
         data = envoy.data
         self._attr_unique_id = f"{data.info.serial}_{description.key}"
-        self._attr_device_info = envoy_device(envoy, data)
+        self._attr_device_info = envoy_device(envoy.config_entry.title, data)
 
     @property
     def native_value(self) -> float | None:

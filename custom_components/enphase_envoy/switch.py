@@ -17,6 +17,9 @@ from .entity import ENPOWER, RELAY, STORAGE, EnvoyEntity, EnvoyEntityDescription
 
 T = TypeVar("T")
 
+# one change at a time: each writes to the Envoy and reads it back
+PARALLEL_UPDATES = 1
+
 
 @dataclass(frozen=True, kw_only=True)
 class EnvoySwitchEntityDescription(SwitchEntityDescription, EnvoyEntityDescription[T]):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .auth.enlighten import CloudEndpoints
 from .derived import BatteryEnergy, GridEnergy, GridEnergyTotals
+from .endpoints.home import HomeInfo, NetworkInterface
 from .errors import (
     AuthenticationError,
     AuthenticationRequired,
@@ -96,6 +97,7 @@ __all__ = [
     "GeneratorState",
     "GridEnergy",
     "GridEnergyTotals",
+    "HomeInfo",
     "HttpStatusError",
     "IQGatewayError",
     "InvalidCredentials",
@@ -108,6 +110,7 @@ __all__ = [
     "MeasurementType",
     "MeterReading",
     "MfaRequired",
+    "NetworkInterface",
     "StorageMode",
     "StorageSettings",
     "TokenExpired",

@@ -14,9 +14,19 @@ from typing import Any
 
 from . import controls
 from .answer import Answer
-from .errors import AuthenticationRequired, CommunicationError, ControlRejected, FeatureNotAvailable, HttpStatusError
+from .endpoints.home import HomeInfo, parse_home
+from .errors import (
+    AuthenticationRequired,
+    CommunicationError,
+    ControlRejected,
+    FeatureNotAvailable,
+    HttpStatusError,
+    InvalidResponse,
+)
 from .models import DeviceInfo, Feature, Features, GatewayData, StorageMode
 from .transport import HttpReply
+
+HOME_PATH = "/home"
 
 # From this firmware on, the Enphase cloud may overwrite settings changed locally.
 CLOUD_OVERWRITES_FIRMWARE: tuple[int, ...] = (8, 3, 5289)
@@ -58,6 +68,31 @@ class GatewayControls(abc.ABC):
     @abc.abstractmethod
     async def _read_back(self, paths: tuple[str, ...]) -> GatewayData:
         """Read `paths` again and assemble a new snapshot from them."""
+
+    @abc.abstractmethod
+    async def _ready(self) -> None:
+        """Identity read and authenticated."""
+
+    # ------------------------------------------------------------------ on demand
+
+    async def network(self) -> HomeInfo:
+        """The gateway's network interfaces (MAC, IP, DHCP) and cloud link from `/home`, read now.
+
+        Updates never read `/home` (it is slow on the device); call this when the figures are wanted.
+        """
+        async with self._lock:
+            await self._ready()
+            answer = await self._get(HOME_PATH)
+        if answer.error is not None:
+            raise answer.error
+        if not 200 <= answer.status < 300:
+            raise HttpStatusError(f"answered HTTP {answer.status}", status=answer.status, host=self.host,
+                                  endpoint=HOME_PATH)
+        home = parse_home(controls.decode_document(answer.body, path=HOME_PATH, host=self.host))
+        if home is None:
+            raise InvalidResponse("no network, timezone or software build in the answer", host=self.host,
+                                  endpoint=HOME_PATH)
+        return home
 
     # ------------------------------------------------------------------ the write cycle
 

@@ -61,7 +61,7 @@ async def test_failed_press_raises_a_translated_error(hass: HomeAssistant, start
     assert err.translation_placeholders is not None
     assert err.translation_placeholders["action"] == "press"
     assert "/admin/lib/acb_config" in err.translation_placeholders["reason"]
-    assert f"button.acb_{UNIT}_sleep" in str(err)
+    assert f"button.ac_battery_{UNIT}_sleep" in str(err)
 
 
 async def test_acb_profile_sleep_and_wake(hass: HomeAssistant, start_envoy: StartEnvoy) -> None:

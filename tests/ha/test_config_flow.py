@@ -504,6 +504,24 @@ async def test_options_flow(hass: HomeAssistant, start_envoy: StartEnvoy) -> Non
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data is not first  # options reload the entry
+    assert not entry.update_listeners  # the flow reloads (Home Assistant 2026.12 breaks reloads with a listener)
+
+    second = entry.runtime_data
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {OPTION_DIAGNOSTICS_INCLUDE_FIXTURES: True, OPTION_DISABLE_KEEP_ALIVE: True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.runtime_data is second  # unchanged options: no reload
+
+
+async def test_secret_fields_are_password_fields(hass: HomeAssistant) -> None:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    schema = result["data_schema"].schema
+    kinds = {str(key): getattr(value, "config", {}).get("type") for key, value in schema.items()}
+    assert kinds == {CONF_HOST: None, CONF_USERNAME: None, CONF_PASSWORD: "password", CONF_TOKEN: "password",
+                     CONF_USE_MANUAL_TOKEN: None}
 
 
 # ---------------------------------------------------------------------------------------------- translations

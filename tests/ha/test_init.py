@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from custom_components.enphase_envoy import async_remove_config_entry_device
-from custom_components.enphase_envoy.const import DOMAIN, OPTION_DISABLE_KEEP_ALIVE
+from custom_components.enphase_envoy.const import DOMAIN, OPTION_DIAGNOSTICS_INCLUDE_FIXTURES, OPTION_DISABLE_KEEP_ALIVE
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
@@ -113,7 +113,10 @@ async def test_keep_alive_and_disabled_keep_alive(
     assert envoy.stats.connections_opened <= 2
 
     envoy.stats.reset()
-    hass.config_entries.async_update_entry(entry, options={OPTION_DISABLE_KEEP_ALIVE: True})
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    await hass.config_entries.options.async_configure(
+        result["flow_id"], {OPTION_DIAGNOSTICS_INCLUDE_FIXTURES: False, OPTION_DISABLE_KEEP_ALIVE: True}
+    )
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     for _ in range(2):

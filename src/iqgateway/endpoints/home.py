@@ -29,6 +29,13 @@ class HomeInfo:
     interfaces: tuple[NetworkInterface, ...]
     raw: JsonDict
 
+    @property
+    def mac(self) -> str | None:
+        """The MAC address of the primary interface, else of the first interface that has one."""
+        primary = [i.mac for i in self.interfaces if i.mac and i.interface == self.primary_interface]
+        others = [i.mac for i in self.interfaces if i.mac]
+        return next(iter(primary or others), None)
+
 
 def parse_home(doc: object) -> HomeInfo | None:
     root = mapping(doc)
