@@ -205,6 +205,7 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
         except CloudError as err:
             raise self._update_failed(err) from err
         except AuthenticationError as err:
+            await self._check_identity_after_refusal()
             raise self._auth_failed(err) from err
         except IQGatewayError as err:
             self._identity_due = dt_util.utcnow()  # the device may come back with a new firmware
@@ -226,6 +227,14 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
                     "host": self.gateway.host, "expected_serial": expected, "actual_serial": info.serial,
                 },
             )
+
+    async def _check_identity_after_refusal(self) -> None:
+        """Refused credentials may mean another device took the address: that is no case for reauthentication."""
+        try:
+            info = await self.gateway.setup()
+        except IQGatewayError:
+            return
+        self._check_serial(info)
 
     @callback
     def _firmware_changed(self, info: DeviceInfo) -> None:

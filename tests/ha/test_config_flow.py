@@ -518,6 +518,7 @@ async def test_options_flow(hass: HomeAssistant, start_envoy: StartEnvoy) -> Non
 
 async def test_secret_fields_are_password_fields(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    assert result["data_schema"] is not None
     schema = result["data_schema"].schema
     kinds = {str(key): getattr(value, "config", {}).get("type") for key, value in schema.items()}
     assert kinds == {CONF_HOST: None, CONF_USERNAME: None, CONF_PASSWORD: "password", CONF_TOKEN: "password",
