@@ -3,7 +3,7 @@ IQ Meter Collar and the C6 combiner, each a device of its own (see catalog.py)."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..models import AcbUnit, Feature, GatewayData, Inverter
@@ -29,6 +29,7 @@ INVERTER_POWER_KEY = "inverters"
 ACB_STATE_OPTIONS = ("discharging", "idle", "charging", "full")
 ACB_CHARGE_OPTIONS = ("charging", "discharging", "idle")
 ACB_SLEEP_OPTIONS = ("awake", "going_to_sleep", "asleep", "waking")
+ACB_AGGREGATE_SLEEP_OPTIONS = (*ACB_SLEEP_OPTIONS, "mixed")
 DIAGNOSTIC: Shape = {"entity_category": "diagnostic"}
 CONNECTIVITY: Shape = {"device_class": "connectivity", "entity_category": "diagnostic"}
 
@@ -43,7 +44,7 @@ def _num(value: float | None) -> Value:
 
 
 def _inverter_readings(data: GatewayData, serial: str, inverter: Inverter) -> Iterator[Reading]:
-    device = Device(serial, "inverter", f"Inverter {serial}", "Inverter")
+    device = Device(serial, "inverter", f"Inverter {serial}", "Inverter", serial_number=serial)
 
     def sensor(key: str, name: str | None, value: Value, shape: Shape | None = None, **extra: Any) -> Reading:
         unique_id = serial if key == INVERTER_POWER_KEY else f"{serial}_{key}"
@@ -80,7 +81,8 @@ def _inverter_readings(data: GatewayData, serial: str, inverter: Inverter) -> It
 
 def _encharge_readings(data: GatewayData) -> Iterator[Reading]:
     for serial, battery in (data.encharge or {}).items():
-        device = Device(serial, "encharge", f"Encharge {serial}", "Encharge", battery.firmware_version)
+        device = Device(serial, "encharge", f"Encharge {serial}", "Encharge", battery.firmware_version,
+                        serial_number=serial)
 
         def item(component: str, key: str, name: str | None, value: Value, shape: Shape | None = None,
                  _device: Device = device, _serial: str = serial, **extra: Any) -> Reading:
@@ -108,7 +110,7 @@ def _enpower_readings(data: GatewayData) -> Iterator[Reading]:
     if enpower is None:
         return
     serial = enpower.serial_number
-    device = Device(serial, "enpower", f"Enpower {serial}", "Enpower", enpower.firmware_version)
+    device = Device(serial, "enpower", f"Enpower {serial}", "Enpower", enpower.firmware_version, serial_number=serial)
 
     def item(component: str, key: str, name: str | None, value: Value, shape: Shape | None = None,
              **extra: Any) -> Reading:
@@ -136,6 +138,10 @@ def _acb_group_readings(data: GatewayData) -> Iterator[Reading]:
     yield reading("sensor", device, "acb_soc", f"{serial}_acb_soc", "Battery", _num(acb.soc_percent), BATTERY_LEVEL)
     yield reading("sensor", device, "acb_battery_state", f"{serial}_acb_battery_state", "Battery state",
                   enum_value(acb.state, ACB_STATE_OPTIONS), device_class="enum", options=ACB_STATE_OPTIONS)
+    if acb.units:
+        yield reading("sensor", device, "acb_aggregate_sleep_state", f"{serial}_acb_aggregate_sleep_state",
+                      "Sleep state", aggregate_sleep_state(acb.units.values()), device_class="enum",
+                      options=ACB_AGGREGATE_SLEEP_OPTIONS)
 
 
 def acb_sleep_state(unit: AcbUnit) -> str | None:
@@ -150,10 +156,22 @@ def acb_sleep_state(unit: AcbUnit) -> str | None:
     return "asleep"
 
 
+def aggregate_sleep_state(units: Iterable[AcbUnit]) -> str | None:
+    """All AC batteries at once: a transition while any is in one, else their common state, else mixed."""
+    states = {acb_sleep_state(unit) for unit in units}
+    if not states or None in states:
+        return None
+    for moving in ("going_to_sleep", "waking"):
+        if moving in states:
+            return moving
+    return states.pop() if len(states) == 1 else "mixed"
+
+
 def _acb_unit_readings(data: GatewayData) -> Iterator[Reading]:
     units = data.acb.units if data.acb is not None else {}
     for serial, unit in units.items():
-        device = Device(serial, "acb_unit", f"ACB {serial}", "ACB", hw_version=unit.part_num)
+        device = Device(serial, "acb_unit", f"AC Battery {serial}", "AC Battery", hw_version=unit.part_num,
+                        serial_number=serial)
 
         def item(component: str, key: str, name: str | None, value: Value, shape: Shape | None = None,
                  _device: Device = device, _serial: str = serial, **extra: Any) -> Reading:
@@ -188,7 +206,7 @@ def _collar_readings(data: GatewayData) -> Iterator[Reading]:
         return
     serial = collar.serial_number
     device = Device(serial, "collar", f"Collar {serial}", "IQ Meter Collar", collar.firmware_version,
-                    collar.part_number)
+                    collar.part_number, serial)
 
     def item(component: str, key: str, name: str | None, value: Value, shape: Shape | None = None,
              **extra: Any) -> Reading:
@@ -209,7 +227,7 @@ def _c6cc_readings(data: GatewayData) -> Iterator[Reading]:
         return
     serial = c6cc.serial_number
     device = Device(serial, "c6cc", f"C6 Combiner {serial}", "C6 Combiner Controller", c6cc.firmware_version,
-                    c6cc.part_number)
+                    c6cc.part_number, serial)
     yield reading("sensor", device, "last_reported", f"{serial}_last_reported", "Last reported",
                   iso_time(c6cc.last_report_date), TIMESTAMP)
     yield reading("binary_sensor", device, "communicating", f"{serial}_communicating", "Communicating",
