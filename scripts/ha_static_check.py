@@ -5,7 +5,8 @@
 Reads every `homeassistant.*` import of SOURCE_DIR (custom_components/enphase_envoy) and each use of what
 it imported (attributes of modules and classes, methods of typed values, methods inherited from Home
 Assistant base classes, keyword arguments), and checks each exists in the wheel's source and is not
-deprecated there (see ha_wheel_index.py for the markers). The wheel is downloaded once into the cache
+deprecated there (see ha_wheel_index.py for the markers), and that quality_scale.yaml lists the rules core's
+integrations list in that release. The wheel is downloaded once into the cache
 (`pip download --no-deps --only-binary=:all: --python-version 3.14.2`); its code never runs. Without
 network (no wheel to be had) it prints one line saying so and exits 0. Exit 1 on any finding.
 """
@@ -14,8 +15,10 @@ from __future__ import annotations
 
 import argparse
 import ast
+import re
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -247,6 +250,25 @@ class FileChecker(ast.NodeVisitor):
                 )
 
 
+RULE_LINE = re.compile(r"^  ([a-z][a-z0-9-]*):", re.MULTILINE)
+
+
+def quality_scale_findings(wheel: Path, ours: Path) -> list[Finding]:
+    """The rules of our quality_scale.yaml against those every core integration's file in the wheel lists."""
+    if not ours.exists():
+        return []
+    with zipfile.ZipFile(wheel) as archive:
+        files = [archive.read(n).decode() for n in archive.namelist() if n.endswith("/quality_scale.yaml")]
+    if not files:
+        return []
+    rule_sets = [set(RULE_LINE.findall(text)) for text in files]
+    rules = set.intersection(*rule_sets)
+    have = set(RULE_LINE.findall(ours.read_text(encoding="utf-8")))
+    return [Finding(str(ours), rule, "quality scale rule missing") for rule in sorted(rules - have)] + [
+        Finding(str(ours), rule, "not a quality scale rule") for rule in sorted(have - set.union(*rule_sets))
+    ]
+
+
 def sources(root: Path) -> Iterator[Path]:
     yield from sorted(p for p in root.rglob("*.py") if "__pycache__" not in p.parts)
 
@@ -288,12 +310,14 @@ def main(argv: list[str] | None = None) -> int:
     files = list(sources(args.source))
     for path in files:
         FileChecker(checker, path, str(path)).run()
+    checker.findings += quality_scale_findings(wheel, args.source / "quality_scale.yaml")
     for finding in checker.findings:
         print(finding)
     deprecated = sum("deprecated" in f.problem for f in checker.findings)
-    missing = len(checker.findings) - deprecated
+    rules = sum("quality scale" in f.problem for f in checker.findings)
+    missing = len(checker.findings) - deprecated - rules
     print(f"ha-static-check: {wheel.name}: {checker.checked} uses in {len(files)} files; "
-          f"{missing} missing, {deprecated} deprecated")
+          f"{missing} missing, {deprecated} deprecated; quality scale: {rules} rules off")
     return 1 if checker.findings else 0
 
 

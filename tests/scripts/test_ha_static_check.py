@@ -53,6 +53,9 @@ def async_get(hass) -> DeviceRegistry: ...
 @deprecated_function("async_get")
 def async_get_registry(hass) -> DeviceRegistry: ...
 """,
+    "homeassistant/components/__init__.py": "",
+    "homeassistant/components/demo/__init__.py": "",
+    "homeassistant/components/demo/quality_scale.yaml": "rules:\n  config-flow: done\n  docs-triggers: exempt\n",
     "homeassistant/config_entries.py": """
 class OptionsFlow:
     def async_create_entry(self, data): ...
@@ -109,10 +112,14 @@ def fake_wheel(tmp_path: Path) -> Path:
     return wheel
 
 
-def run_check(tmp_path: Path, source: str, *args: str, env: dict[str, str] | None = None) -> tuple[int, list[str]]:
+def run_check(
+    tmp_path: Path, source: str, *args: str, env: dict[str, str] | None = None,
+    rules: str = "  config-flow: done\n  docs-triggers:\n    status: exempt\n",
+) -> tuple[int, list[str]]:
     integration = tmp_path / "integration"
     integration.mkdir(exist_ok=True)
     (integration / "__init__.py").write_text(source, encoding="utf-8")
+    (integration / "quality_scale.yaml").write_text(f"rules:\n{rules}", encoding="utf-8")
     done = subprocess.run(
         [sys.executable, str(SCRIPT), str(integration), *args],
         capture_output=True, text=True, timeout=120, check=False, env=env, cwd=tmp_path,
@@ -122,7 +129,7 @@ def run_check(tmp_path: Path, source: str, *args: str, env: dict[str, str] | Non
 
 def test_clean_integration_passes(tmp_path: Path) -> None:
     code, lines = run_check(tmp_path, CLEAN, "--wheel", str(fake_wheel(tmp_path)))
-    assert lines[-1].endswith("uses in 1 files; 0 missing, 0 deprecated"), lines
+    assert lines[-1].endswith("uses in 1 files; 0 missing, 0 deprecated; quality scale: 0 rules off"), lines
     assert lines[-1].startswith("ha-static-check: homeassistant-2099.1.0-py3-none-any.whl:")
     assert len(lines) == 1
     assert code == 0
@@ -148,7 +155,17 @@ def test_missing_and_deprecated_names_fail(tmp_path: Path) -> None:
         f"{prefix}config_entries.OptionsFlow._set_confirm_only: deprecated "
         "(reports its own use: 'calls _set_confirm_only')",
     }
-    assert lines[-1].endswith("; 3 missing, 6 deprecated")
+    assert lines[-1].endswith("; 3 missing, 6 deprecated; quality scale: 0 rules off")
+
+
+def test_quality_scale_rules_follow_the_wheel(tmp_path: Path) -> None:
+    code, lines = run_check(tmp_path, CLEAN, "--wheel", str(fake_wheel(tmp_path)),
+                            rules="  config-flow: done\n  docs-nonsense: done\n")
+    assert code == 1
+    assert [line.split(": ", 1)[1] for line in lines[:-1]] == [
+        "docs-triggers: quality scale rule missing", "docs-nonsense: not a quality scale rule"
+    ]
+    assert lines[-1].endswith("0 missing, 0 deprecated; quality scale: 2 rules off")
 
 
 def test_a_conditional_report_is_not_a_deprecation(tmp_path: Path) -> None:
@@ -156,7 +173,7 @@ def test_a_conditional_report_is_not_a_deprecation(tmp_path: Path) -> None:
                             "--wheel", str(fake_wheel(tmp_path)))
     assert code == 1
     assert "DeviceRegistry.async_get_device: deprecated" in lines[0]
-    assert lines[-1].endswith("0 missing, 1 deprecated")
+    assert lines[-1].endswith("0 missing, 1 deprecated; quality scale: 0 rules off")
 
 
 def test_skips_with_one_line_when_the_wheel_cannot_be_had(tmp_path: Path) -> None:
@@ -174,4 +191,4 @@ def test_uses_the_cached_wheel_without_downloading(tmp_path: Path) -> None:
     env = {**os.environ, "PIP_NO_INDEX": "1", "PIP_CONFIG_FILE": os.devnull}
     code, lines = run_check(tmp_path, DIRTY, "--version", "2099.1.0", "--cache", str(cache), env=env)
     assert code == 1
-    assert lines[-1].endswith("; 3 missing, 6 deprecated")
+    assert lines[-1].endswith("; 3 missing, 6 deprecated; quality scale: 0 rules off")
