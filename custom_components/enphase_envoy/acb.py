@@ -7,16 +7,16 @@ own band (when it is one of the steps), else 95-100 %. The pick lives as long as
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from iqgateway import AcbUnit, Gateway, GatewayData
+from iqgateway.acb_sleep import MIXED, SLEEP_STATES, aggregate_sleep_state, sleep_state
+
+__all__ = ["aggregate_sleep_state", "sleep_state"]
 
 SOC_STEP = 5
 SLEEP_BANDS = [f"{low}-{low + SOC_STEP}" for low in range(0, 100, SOC_STEP)]
 DEFAULT_SLEEP_BAND = "95-100"
-SLEEP_OPTIONS = ["awake", "going_to_sleep", "asleep", "waking"]
-MIXED = "mixed"
-AGGREGATE_SLEEP_OPTIONS = [*SLEEP_OPTIONS, MIXED]
+SLEEP_OPTIONS = list(SLEEP_STATES)
+AGGREGATE_SLEEP_OPTIONS = [*SLEEP_STATES, MIXED]
 
 
 def has_units(item: GatewayData, data: GatewayData) -> bool:
@@ -38,29 +38,6 @@ def default_band(data: GatewayData) -> str:
 def band_bounds(band: str) -> tuple[int, int]:
     low, _, high = band.partition("-")
     return int(low), int(high)
-
-
-def sleep_state(unit: AcbUnit) -> str | None:
-    """Asleep once a unit asked to sleep is inside its sleep SoC window; going to sleep until then."""
-    if unit.sleep_enabled is None:
-        return None
-    if not unit.sleep_enabled:
-        return "awake"
-    low, high, soc = unit.sleep_min_soc, unit.sleep_max_soc, unit.soc_percent
-    if soc is not None and low is not None and high is not None and not low <= soc <= high:
-        return "going_to_sleep"
-    return "asleep"
-
-
-def aggregate_sleep_state(units: Iterable[AcbUnit]) -> str | None:
-    """One state for all AC batteries: a transition while any is in one, else their common state, else mixed."""
-    states = {sleep_state(unit) for unit in units}
-    if not states or None in states:
-        return None
-    for moving in ("going_to_sleep", "waking"):
-        if moving in states:
-            return moving
-    return states.pop() if len(states) == 1 else MIXED
 
 
 async def sleep_all(gateway: Gateway, data: GatewayData, band: str) -> GatewayData:

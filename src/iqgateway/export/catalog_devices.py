@@ -3,10 +3,11 @@ IQ Meter Collar and the C6 combiner, each a device of its own (see catalog.py)."
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-from ..models import AcbUnit, Feature, GatewayData, Inverter
+from ..acb_sleep import MIXED, SLEEP_STATES, aggregate_sleep_state, sleep_state
+from ..models import Feature, GatewayData, Inverter
 from .catalog import (
     BATTERY_LEVEL,
     BATTERY_POWER,
@@ -28,8 +29,8 @@ from .catalog import (
 INVERTER_POWER_KEY = "inverters"
 ACB_STATE_OPTIONS = ("discharging", "idle", "charging", "full")
 ACB_CHARGE_OPTIONS = ("charging", "discharging", "idle")
-ACB_SLEEP_OPTIONS = ("awake", "going_to_sleep", "asleep", "waking")
-ACB_AGGREGATE_SLEEP_OPTIONS = (*ACB_SLEEP_OPTIONS, "mixed")
+ACB_SLEEP_OPTIONS = SLEEP_STATES
+ACB_AGGREGATE_SLEEP_OPTIONS = (*SLEEP_STATES, MIXED)
 DIAGNOSTIC: Shape = {"entity_category": "diagnostic"}
 CONNECTIVITY: Shape = {"device_class": "connectivity", "entity_category": "diagnostic"}
 
@@ -144,29 +145,6 @@ def _acb_group_readings(data: GatewayData) -> Iterator[Reading]:
                       options=ACB_AGGREGATE_SLEEP_OPTIONS)
 
 
-def acb_sleep_state(unit: AcbUnit) -> str | None:
-    """Asleep once a unit asked to sleep is inside its sleep SoC window; going to sleep until then."""
-    if unit.sleep_enabled is None:
-        return None
-    if not unit.sleep_enabled:
-        return "awake"
-    low, high, soc = unit.sleep_min_soc, unit.sleep_max_soc, unit.soc_percent
-    if soc is not None and low is not None and high is not None and not low <= soc <= high:
-        return "going_to_sleep"
-    return "asleep"
-
-
-def aggregate_sleep_state(units: Iterable[AcbUnit]) -> str | None:
-    """All AC batteries at once: a transition while any is in one, else their common state, else mixed."""
-    states = {acb_sleep_state(unit) for unit in units}
-    if not states or None in states:
-        return None
-    for moving in ("going_to_sleep", "waking"):
-        if moving in states:
-            return moving
-    return states.pop() if len(states) == 1 else "mixed"
-
-
 def _acb_unit_readings(data: GatewayData) -> Iterator[Reading]:
     units = data.acb.units if data.acb is not None else {}
     for serial, unit in units.items():
@@ -193,7 +171,7 @@ def _acb_unit_readings(data: GatewayData) -> Iterator[Reading]:
         target = None if unit.sleep_min_soc is None or unit.sleep_max_soc is None else \
             f"{unit.sleep_min_soc:g}-{unit.sleep_max_soc:g} %"
         yield item("sensor", "acb_battery_sleep_soc_target", "Sleep battery level range", target, DIAGNOSTIC)
-        yield item("sensor", "acb_battery_sleep_state", "Sleep state", acb_sleep_state(unit), device_class="enum",
+        yield item("sensor", "acb_battery_sleep_state", "Sleep state", sleep_state(unit), device_class="enum",
                    options=ACB_SLEEP_OPTIONS)
         yield item("binary_sensor", "communicating", "Communicating", on_off(unit.communicating), CONNECTIVITY)
         yield item("binary_sensor", "operating", "Operating", on_off(unit.operating), DIAGNOSTIC)
