@@ -218,7 +218,7 @@ class FileChecker(ast.NodeVisitor):
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        if isinstance(func, ast.Name) and func.id == "getattr" and len(node.args) >= 2:
+        if isinstance(func, ast.Name) and func.id in ("getattr", "hasattr") and len(node.args) >= 2:
             name = node.args[1]
             target = self.target_of(node.args[0])
             if target and isinstance(name, ast.Constant) and isinstance(name.value, str):

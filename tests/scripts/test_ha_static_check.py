@@ -73,6 +73,7 @@ from homeassistant.const import CONF_HOST
 from homeassistant.helpers import device_registry as dr
 
 BASE = getattr(config_entries, "OptionsFlowWithReload", OptionsFlow)
+RELOADS = hasattr(OptionsFlow, "async_create_entry")
 
 def link(hass, entry_id: str) -> None:
     registry = dr.async_get(hass)
@@ -101,6 +102,8 @@ def link(hass) -> None:
 class Flow(OptionsFlow):
     def step(self):
         self._set_confirm_only()
+
+GONE = hasattr(OptionsFlow, "async_vanished")
 """
 
 
@@ -154,8 +157,9 @@ def test_missing_and_deprecated_names_fail(tmp_path: Path) -> None:
         f"({prefix}helpers.device_registry._DEPRECATED_DEVICE_INFO_PARAMETERS)",
         f"{prefix}config_entries.OptionsFlow._set_confirm_only: deprecated "
         "(reports its own use: 'calls _set_confirm_only')",
+        f"{prefix}config_entries.OptionsFlow.async_vanished: missing",
     }
-    assert lines[-1].endswith("; 3 missing, 6 deprecated; quality scale: 0 rules off")
+    assert lines[-1].endswith("; 4 missing, 6 deprecated; quality scale: 0 rules off")
 
 
 def test_quality_scale_rules_follow_the_wheel(tmp_path: Path) -> None:
@@ -191,4 +195,4 @@ def test_uses_the_cached_wheel_without_downloading(tmp_path: Path) -> None:
     env = {**os.environ, "PIP_NO_INDEX": "1", "PIP_CONFIG_FILE": os.devnull}
     code, lines = run_check(tmp_path, DIRTY, "--version", "2099.1.0", "--cache", str(cache), env=env)
     assert code == 1
-    assert lines[-1].endswith("; 3 missing, 6 deprecated; quality scale: 0 rules off")
+    assert lines[-1].endswith("; 4 missing, 6 deprecated; quality scale: 0 rules off")
