@@ -314,6 +314,24 @@ def storage_controls_exist(item: GatewayData, data: GatewayData) -> bool:
     return has_settings and has_batteries
 
 
+def register_parent_devices(entry: EnvoyConfigEntry) -> None:
+    """Register the devices others hang from, and the relays, before any platform adds entities.
+
+    Child devices name their parent as via_device, so parents come first. A relay without a load name is created
+    with the entry's title as its name and renamed to "" by the next platform; registering it here first makes
+    its entities' ids independent of the order in which the platforms start.
+    """
+    coordinator = entry.runtime_data
+    data = coordinator.data
+    registry = dr.async_get(coordinator.hass)
+    registry.async_get_or_create(config_entry_id=entry.entry_id, **envoy_device(coordinator, data))
+    if data.enpower is None:
+        return
+    registry.async_get_or_create(config_entry_id=entry.entry_id, **enpower_device(data, data.enpower))
+    for relay in (data.dry_contacts or {}).values():
+        registry.async_get_or_create(config_entry_id=entry.entry_id, **relay_device(data.enpower, relay))
+
+
 def track_entities(
     entry: EnvoyConfigEntry,
     descriptions: Iterable[EnvoyEntityDescription[Any]],
@@ -324,10 +342,7 @@ def track_entities(
     coordinator = entry.runtime_data
     known: set[tuple[str, str, str]] = set()
     descriptions = tuple(descriptions)
-    # Child devices name the Envoy as via_device: it must be registered before any platform adds them.
-    dr.async_get(coordinator.hass).async_get_or_create(
-        config_entry_id=entry.entry_id, **envoy_device(coordinator, coordinator.data)
-    )
+    register_parent_devices(entry)
 
     @callback
     def add_new() -> None:
