@@ -10,6 +10,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_LIB := $(PY) -m pytest -p no:homeassistant
 PYTEST_HA := $(PY) -m pytest
+# The library's tests mostly wait on sockets and simulated latency: more workers than cores still pays.
+PYTEST_WORKERS ?= 4
 # The web UI of Home Assistant 2025.4.4 (its `frontend` integration pins this); `make run` and the e2e test need it.
 HA_FRONTEND := home-assistant-frontend==20250411.0
 
@@ -44,7 +46,7 @@ define run_pytest
 endef
 
 test-lib: $(STAMP)
-	@$(call run_pytest,$(PYTEST_LIB) -q --cov --cov-report=,tests/lib tests/simulator tests/scripts)
+	@$(call run_pytest,$(PYTEST_LIB) -q -n $(PYTEST_WORKERS) --cov --cov-report=,tests/lib tests/simulator tests/scripts)
 
 test-cli: $(STAMP)
 	@$(call run_pytest,$(PYTEST_LIB) -q --cov --cov-append --cov-report=,tests/cli)

@@ -128,7 +128,7 @@ def parents(data: GatewayData) -> dict[str, str]:
 
 @callback
 def register_parents(hass: HomeAssistant, entry_id: str, title: str, data: GatewayData, mac: str | None) -> None:
-    """The Envoy, then the devices other devices hang under, before any entity names them."""
+    """The Envoy, then the devices other devices hang under (and the relays), before any entity names them."""
     registry = dr.async_get(hass)
     envoy = envoy_device(title, data)
     if mac:
@@ -140,6 +140,11 @@ def register_parents(hass: HomeAssistant, entry_id: str, title: str, data: Gatew
     if data.enpower is not None:
         enpower = registry.async_get_or_create(config_entry_id=entry_id, **enpower_device(data.enpower))
         link_device(hass, entry_id, enpower.id, data)
+        # A relay without a load name would first get the entry's title as its name from the registry, and
+        # its entities' ids would depend on which platform starts first: registered here, it has "" from the start.
+        for relay in (data.dry_contacts or {}).values():
+            device = registry.async_get_or_create(config_entry_id=entry_id, **relay_device(data.enpower, relay))
+            link_device(hass, entry_id, device.id, data)
 
 
 @callback
