@@ -11,200 +11,63 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, TypeAlias, TypeVar
+from typing import Any
 
-from homeassistant.components.sensor import (
-    SensorDeviceClass,
-    SensorEntity,
-    SensorEntityDescription,
-    SensorStateClass,
-)
-from homeassistant.const import (
-    PERCENTAGE,
-    EntityCategory,
-    UnitOfApparentPower,
-    UnitOfElectricCurrent,
-    UnitOfElectricPotential,
-    UnitOfEnergy,
-    UnitOfFrequency,
-    UnitOfPower,
-    UnitOfTemperature,
-    UnitOfTime,
-)
+from homeassistant.components.sensor import SensorEntity, SensorStateClass
+from homeassistant.const import PERCENTAGE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.typing import StateType
-from homeassistant.util import dt as dt_util
 
 from iqgateway import GatewayData
 from iqgateway.models import (
     PHASE_NAMES,
-    AcBatteries,
-    AcbUnit,
-    C6Combiner,
-    Collar,
-    EnchargeBattery,
     EnergyReading,
-    Enpower,
     Feature,
-    Inverter,
-    MeterReading,
 )
 
-from .acb import AGGREGATE_SLEEP_OPTIONS, SLEEP_OPTIONS, aggregate_sleep_state, has_units, sleep_state
 from .coordinator import EnvoyConfigEntry, EnvoyCoordinator
 from .entity import (
-    ACB_GROUP,
-    ACB_UNIT,
-    C6CC,
-    COLLAR,
-    ENCHARGE,
-    ENPOWER,
     ENVOY,
-    INVERTER,
-    INVERTER_POWER_KEY,
     EnvoyEntity,
-    EnvoyEntityDescription,
     ct_enabled,
     track_entities,
 )
 from .sensor_beyond import async_setup_beyond_sensors
-
-T = TypeVar("T")
+from .sensor_common import (
+    BATTERY_LEVEL,
+    CAPACITY,
+    CURRENT,
+    ENERGY_LIFETIME,
+    ENERGY_NET_LIFETIME,
+    ENERGY_SEVEN_DAYS,
+    ENERGY_TODAY,
+    FREQUENCY,
+    METERING_STATUS,
+    METERING_STATUS_OPTIONS,
+    POWER,
+    POWER_FACTOR,
+    STATUS_FLAGS,
+    STORED_ENERGY,
+    VOLTAGE,
+    EnvoySensorEntityDescription,
+    R,
+    SensorValue,
+    T,
+    enum_value,
+    has,
+)
+from .sensor_hardware import (
+    ACB_GROUP_SENSORS,
+    ACB_UNIT_SENSORS,
+    C6CC_SENSORS,
+    COLLAR_SENSORS,
+    ENCHARGE_SENSORS,
+    ENPOWER_SENSORS,
+    INVERTER_SENSORS,
+)
 
 # the coordinator reads the Envoy; sensors never ask it themselves
 PARALLEL_UPDATES = 0
-R = TypeVar("R", EnergyReading, MeterReading)
-
-SensorValue: TypeAlias = StateType | datetime
-
-
-@dataclass(frozen=True, kw_only=True)
-class EnvoySensorEntityDescription(SensorEntityDescription, EnvoyEntityDescription[T]):
-    """A sensor of one item of hardware: `value_fn` reads its state from the item."""
-
-    value_fn: Callable[[T], SensorValue]
-    unit_fn: Callable[[T], str | None] | None = None  # when the device says which unit it reports in
-    # the object id core gave this entity where ours would differ (an AC battery core showed as an inverter)
-    object_id_fn: Callable[[str], str] | None = None
-
-
-def timestamp(epoch: float | None) -> datetime | None:
-    return dt_util.utc_from_timestamp(epoch) if epoch is not None else None
-
-
-def temperature_unit(unit: str | None) -> str:
-    return UnitOfTemperature.FAHRENHEIT if (unit or "").upper().startswith("F") else UnitOfTemperature.CELSIUS
-
-
-def has(data: GatewayData, feature: Feature) -> bool:
-    return feature in data.features.names
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Shapes shared by many sensors: the description fields that make a value a power, an energy counter, ...
-
-POWER: Mapping[str, Any] = {
-    "device_class": SensorDeviceClass.POWER,
-    "state_class": SensorStateClass.MEASUREMENT,
-    "native_unit_of_measurement": UnitOfPower.WATT,
-    "suggested_unit_of_measurement": UnitOfPower.KILO_WATT,
-    "suggested_display_precision": 3,
-}
-ENERGY_TODAY: Mapping[str, Any] = {
-    "device_class": SensorDeviceClass.ENERGY,
-    "state_class": SensorStateClass.TOTAL_INCREASING,
-    "native_unit_of_measurement": UnitOfEnergy.WATT_HOUR,
-    "suggested_unit_of_measurement": UnitOfEnergy.KILO_WATT_HOUR,
-    "suggested_display_precision": 2,
-}
-ENERGY_SEVEN_DAYS: Mapping[str, Any] = {
-    "device_class": SensorDeviceClass.ENERGY,
-    "native_unit_of_measurement": UnitOfEnergy.WATT_HOUR,
-    "suggested_unit_of_measurement": UnitOfEnergy.KILO_WATT_HOUR,
-    "suggested_display_precision": 1,
-}
-ENERGY_LIFETIME: Mapping[str, Any] = {
-    "device_class": SensorDeviceClass.ENERGY,
-    "state_class": SensorStateClass.TOTAL_INCREASING,
-    "native_unit_of_measurement": UnitOfEnergy.WATT_HOUR,
-    "suggested_unit_of_measurement": UnitOfEnergy.MEGA_WATT_HOUR,
-    "suggested_display_precision": 3,
-}
-ENERGY_NET_LIFETIME: Mapping[str, Any] = {  # a net counter runs both ways
-    **ENERGY_LIFETIME,
-    "state_class": SensorStateClass.TOTAL,
-    "suggested_unit_of_measurement": UnitOfEnergy.KILO_WATT_HOUR,
-}
-FREQUENCY: Mapping[str, Any] = {
-    "device_class": SensorDeviceClass.FREQUENCY,
-    "state_class": SensorStateClass.MEASUREMENT,
-    "native_unit_of_measurement": UnitOfFrequency.HERTZ,
-    "suggested_display_precision": 1,
-}
-VOLTAGE: Mapping[str, Any] = {
-    "device_class": SensorDeviceClass.VOLTAGE,
-    "state_class": SensorStateClass.MEASUREMENT,
-    "native_unit_of_measurement": UnitOfElectricPotential.VOLT,
-    "suggested_unit_of_measurement": UnitOfElectricPotential.VOLT,
-    "suggested_display_precision": 1,
-}
-CURRENT: Mapping[str, Any] = {
-    "device_class": SensorDeviceClass.CURRENT,
-    "state_class": SensorStateClass.MEASUREMENT,
-    "native_unit_of_measurement": UnitOfElectricCurrent.AMPERE,
-    "suggested_unit_of_measurement": UnitOfElectricCurrent.AMPERE,
-    "suggested_display_precision": 3,
-}
-POWER_FACTOR: Mapping[str, Any] = {
-    "device_class": SensorDeviceClass.POWER_FACTOR,
-    "state_class": SensorStateClass.MEASUREMENT,
-    "suggested_display_precision": 2,
-}
-METERING_STATUS_OPTIONS = ["normal", "not-metering", "check-wiring"]
-METERING_STATUS: Mapping[str, Any] = {
-    "device_class": SensorDeviceClass.ENUM,
-    "options": METERING_STATUS_OPTIONS,
-    "entity_category": EntityCategory.DIAGNOSTIC,
-}
-STATUS_FLAGS: Mapping[str, Any] = {"entity_category": EntityCategory.DIAGNOSTIC}
-LAST_REPORTED: Mapping[str, Any] = {"translation_key": "last_reported", "device_class": SensorDeviceClass.TIMESTAMP}
-BATTERY_LEVEL: Mapping[str, Any] = {
-    "device_class": SensorDeviceClass.BATTERY,
-    "state_class": SensorStateClass.MEASUREMENT,
-    "native_unit_of_measurement": PERCENTAGE,
-}
-STORED_ENERGY: Mapping[str, Any] = {
-    "device_class": SensorDeviceClass.ENERGY_STORAGE,
-    "state_class": SensorStateClass.MEASUREMENT,
-    "native_unit_of_measurement": UnitOfEnergy.WATT_HOUR,
-}
-CAPACITY: Mapping[str, Any] = {
-    "device_class": SensorDeviceClass.ENERGY_STORAGE,
-    "native_unit_of_measurement": UnitOfEnergy.WATT_HOUR,
-}
-BATTERY_POWER: Mapping[str, Any] = {
-    "device_class": SensorDeviceClass.POWER,
-    "state_class": SensorStateClass.MEASUREMENT,
-    "native_unit_of_measurement": UnitOfPower.WATT,
-}
-TEMPERATURE: Mapping[str, Any] = {
-    "device_class": SensorDeviceClass.TEMPERATURE,
-    "state_class": SensorStateClass.MEASUREMENT,
-    "native_unit_of_measurement": UnitOfTemperature.CELSIUS,
-}
-SIGNAL_LEVEL: Mapping[str, Any] = {
-    "state_class": SensorStateClass.MEASUREMENT,
-    "entity_category": EntityCategory.DIAGNOSTIC,
-    "entity_registry_enabled_default": False,
-}
-
-
-def enum_value(value: str | None, options: list[str]) -> str | None:
-    """An enum sensor's state; a value the device invents is unknown rather than an error."""
-    return value if value in options else None
-
 
 # ---------------------------------------------------------------------------------------------------------
 # Production, consumption (total) and balanced net consumption: the same values, per phase too.
@@ -475,297 +338,6 @@ ENVOY_BATTERY_SENSORS: tuple[EnvoySensorEntityDescription[GatewayData], ...] = (
     ),
 )
 
-ACB_STATE_OPTIONS = ["discharging", "idle", "charging", "full"]
-
-ACB_GROUP_SENSORS: tuple[EnvoySensorEntityDescription[GatewayData], ...] = (
-    EnvoySensorEntityDescription[GatewayData](
-        hardware=ACB_GROUP, key="acb_power", value_fn=lambda data: _acb(data).power_w, **BATTERY_POWER,
-    ),
-    EnvoySensorEntityDescription[GatewayData](
-        hardware=ACB_GROUP, key="acb_soc", value_fn=lambda data: _acb(data).soc_percent, **BATTERY_LEVEL,
-    ),
-    EnvoySensorEntityDescription[GatewayData](
-        hardware=ACB_GROUP,
-        key="acb_battery_state",
-        translation_key="acb_battery_state",
-        device_class=SensorDeviceClass.ENUM,
-        options=ACB_STATE_OPTIONS,
-        value_fn=lambda data: enum_value(_acb(data).state, ACB_STATE_OPTIONS),
-    ),
-    EnvoySensorEntityDescription[GatewayData](
-        hardware=ACB_GROUP,
-        key="acb_aggregate_sleep_state",
-        translation_key="acb_aggregate_sleep_state",
-        device_class=SensorDeviceClass.ENUM,
-        options=AGGREGATE_SLEEP_OPTIONS,
-        value_fn=lambda data: aggregate_sleep_state(_acb(data).units.values()),
-        exists_fn=has_units,
-    ),
-)
-
-
-def _acb(data: GatewayData) -> AcBatteries:
-    assert data.acb is not None  # ACB_GROUP lists the group only while the Envoy reports it
-    return data.acb
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Per device: inverters, IQ batteries, Enpower, AC batteries, collar, C6 combiner.
-
-
-def _detailed(inverter: Inverter, data: GatewayData) -> bool:
-    return has(data, Feature.DETAILED_INVERTERS) or inverter.dc_voltage_v is not None
-
-
-def _inverter_detail(key: str, field: str, **shape: Any) -> EnvoySensorEntityDescription[Inverter]:
-    return EnvoySensorEntityDescription[Inverter](
-        hardware=INVERTER,
-        key=key,
-        entity_registry_enabled_default=False,
-        value_fn=lambda inverter: getattr(inverter, field),
-        exists_fn=_detailed,
-        **shape,
-    )
-
-
-INVERTER_SENSORS: tuple[EnvoySensorEntityDescription[Inverter], ...] = (
-    EnvoySensorEntityDescription[Inverter](
-        hardware=INVERTER,
-        key=INVERTER_POWER_KEY,
-        name=None,
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        value_fn=lambda inverter: inverter.last_report_watts,
-    ),
-    _inverter_detail(
-        "dc_voltage", "dc_voltage_v", translation_key="dc_voltage", device_class=SensorDeviceClass.VOLTAGE,
-        state_class=SensorStateClass.MEASUREMENT, native_unit_of_measurement=UnitOfElectricPotential.VOLT,
-        suggested_display_precision=3,
-    ),
-    _inverter_detail(
-        "dc_current", "dc_current_a", translation_key="dc_current", device_class=SensorDeviceClass.CURRENT,
-        state_class=SensorStateClass.MEASUREMENT, native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        suggested_display_precision=3,
-    ),
-    _inverter_detail(
-        "ac_voltage", "ac_voltage_v", translation_key="ac_voltage", device_class=SensorDeviceClass.VOLTAGE,
-        state_class=SensorStateClass.MEASUREMENT, native_unit_of_measurement=UnitOfElectricPotential.VOLT,
-        suggested_display_precision=3,
-    ),
-    _inverter_detail(
-        "ac_current", "ac_current_a", translation_key="ac_current", device_class=SensorDeviceClass.CURRENT,
-        state_class=SensorStateClass.MEASUREMENT, native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
-        suggested_display_precision=3,
-    ),
-    _inverter_detail(
-        "ac_frequency", "ac_frequency_hz", device_class=SensorDeviceClass.FREQUENCY,
-        state_class=SensorStateClass.MEASUREMENT, native_unit_of_measurement=UnitOfFrequency.HERTZ,
-        suggested_display_precision=3,
-    ),
-    _inverter_detail(
-        "temperature", "temperature_c", entity_category=EntityCategory.DIAGNOSTIC,
-        suggested_display_precision=3, **TEMPERATURE,
-    ),
-    _inverter_detail(
-        "lifetime_energy", "lifetime_energy_wh", translation_key="lifetime_energy",
-        device_class=SensorDeviceClass.ENERGY, state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR, suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-    ),
-    _inverter_detail(
-        "energy_today", "energy_today_wh", translation_key="energy_today", device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING, native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
-    ),
-    _inverter_detail(
-        "last_report_duration", "last_report_duration_s", translation_key="last_report_duration",
-        device_class=SensorDeviceClass.DURATION, state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfTime.SECONDS, entity_category=EntityCategory.DIAGNOSTIC,
-    ),
-    _inverter_detail(
-        "energy_produced", "energy_produced_mwh", translation_key="energy_produced",
-        device_class=SensorDeviceClass.ENERGY, state_class=SensorStateClass.TOTAL,
-        native_unit_of_measurement=UnitOfEnergy.MILLIWATT_HOUR, suggested_display_precision=3,
-    ),
-    EnvoySensorEntityDescription[Inverter](
-        hardware=INVERTER,
-        key="max_reported",
-        translation_key="max_reported",
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
-        value_fn=lambda inverter: inverter.max_report_watts,
-    ),
-    EnvoySensorEntityDescription[Inverter](
-        hardware=INVERTER,
-        key="last_reported",
-        entity_registry_enabled_default=False,
-        value_fn=lambda inverter: timestamp(inverter.last_report_date),
-        **LAST_REPORTED,
-    ),
-)
-
-ENCHARGE_SENSORS: tuple[EnvoySensorEntityDescription[EnchargeBattery], ...] = (
-    EnvoySensorEntityDescription[EnchargeBattery](
-        hardware=ENCHARGE,
-        key="temperature",
-        value_fn=lambda battery: battery.temperature,
-        unit_fn=lambda battery: temperature_unit(battery.temperature_unit),
-        **TEMPERATURE,
-    ),
-    EnvoySensorEntityDescription[EnchargeBattery](
-        hardware=ENCHARGE, key="last_reported", value_fn=lambda battery: timestamp(battery.last_report_date),
-        **LAST_REPORTED,
-    ),
-    EnvoySensorEntityDescription[EnchargeBattery](
-        hardware=ENCHARGE, key="comm_level_2_4_ghz", translation_key="comm_level_2_4_ghz",
-        value_fn=lambda battery: battery.comm_level_2_4_ghz, **SIGNAL_LEVEL,
-    ),
-    EnvoySensorEntityDescription[EnchargeBattery](
-        hardware=ENCHARGE, key="comm_level_sub_ghz", translation_key="comm_level_sub_ghz",
-        value_fn=lambda battery: battery.comm_level_sub_ghz, **SIGNAL_LEVEL,
-    ),
-    EnvoySensorEntityDescription[EnchargeBattery](
-        hardware=ENCHARGE,
-        key="soc",
-        value_fn=lambda battery: battery.power_soc_percent if battery.power_soc_percent is not None
-        else battery.soc_percent,
-        **BATTERY_LEVEL,
-    ),
-    EnvoySensorEntityDescription[EnchargeBattery](
-        hardware=ENCHARGE,
-        key="apparent_power_mva",
-        device_class=SensorDeviceClass.APPARENT_POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfApparentPower.VOLT_AMPERE,
-        value_fn=lambda battery: battery.apparent_power_va,
-    ),
-    EnvoySensorEntityDescription[EnchargeBattery](
-        hardware=ENCHARGE, key="real_power_mw", value_fn=lambda battery: battery.real_power_w, **BATTERY_POWER,
-    ),
-)
-
-ENPOWER_SENSORS: tuple[EnvoySensorEntityDescription[Enpower], ...] = (
-    EnvoySensorEntityDescription[Enpower](
-        hardware=ENPOWER,
-        key="temperature",
-        value_fn=lambda enpower: enpower.temperature,
-        unit_fn=lambda enpower: temperature_unit(enpower.temperature_unit or "F"),
-        **{**TEMPERATURE, "native_unit_of_measurement": UnitOfTemperature.FAHRENHEIT},
-    ),
-    EnvoySensorEntityDescription[Enpower](
-        hardware=ENPOWER, key="last_reported", value_fn=lambda enpower: timestamp(enpower.last_report_date),
-        **LAST_REPORTED,
-    ),
-    EnvoySensorEntityDescription[Enpower](
-        hardware=ENPOWER, key="comm_level_2_4_ghz", translation_key="comm_level_2_4_ghz",
-        value_fn=lambda enpower: enpower.comm_level_2_4_ghz, **SIGNAL_LEVEL,
-    ),
-    EnvoySensorEntityDescription[Enpower](
-        hardware=ENPOWER, key="comm_level_sub_ghz", translation_key="comm_level_sub_ghz",
-        value_fn=lambda enpower: enpower.comm_level_sub_ghz, **SIGNAL_LEVEL,
-    ),
-)
-
-ACB_CHARGE_OPTIONS = ["charging", "discharging", "idle"]
-def acb_sleep_target(unit: AcbUnit) -> str | None:
-    if unit.sleep_min_soc is None or unit.sleep_max_soc is None:
-        return None
-    return f"{unit.sleep_min_soc:g}-{unit.sleep_max_soc:g} %"
-
-
-def _not_an_inverter(unit: AcbUnit, data: GatewayData) -> bool:
-    return unit.serial_num not in data.inverters
-
-
-ACB_UNIT_SENSORS: tuple[EnvoySensorEntityDescription[AcbUnit], ...] = (
-    # The two sensors core created for each AC battery it took for an inverter (unless it is still listed as one).
-    EnvoySensorEntityDescription[AcbUnit](
-        hardware=ACB_UNIT,
-        key=INVERTER_POWER_KEY,
-        name=None,
-        value_fn=lambda unit: unit.last_report_watts,
-        exists_fn=_not_an_inverter,
-        object_id_fn=lambda serial: f"inverter_{serial}",
-        **BATTERY_POWER,
-    ),
-    EnvoySensorEntityDescription[AcbUnit](
-        hardware=ACB_UNIT,
-        key="last_reported",
-        entity_registry_enabled_default=False,
-        value_fn=lambda unit: timestamp(unit.last_report_date),
-        exists_fn=_not_an_inverter,
-        object_id_fn=lambda serial: f"inverter_{serial}_last_reported",
-        **LAST_REPORTED,
-    ),
-    EnvoySensorEntityDescription[AcbUnit](
-        hardware=ACB_UNIT, key="acb_battery_soc", translation_key="acb_battery_soc",
-        value_fn=lambda unit: unit.soc_percent, **BATTERY_LEVEL,
-    ),
-    EnvoySensorEntityDescription[AcbUnit](
-        hardware=ACB_UNIT, key="acb_battery_power", value_fn=lambda unit: unit.last_report_watts, **BATTERY_POWER,
-    ),
-    EnvoySensorEntityDescription[AcbUnit](
-        hardware=ACB_UNIT, key="acb_battery_temperature", entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda unit: unit.max_cell_temp_c, **TEMPERATURE,
-    ),
-    EnvoySensorEntityDescription[AcbUnit](
-        hardware=ACB_UNIT,
-        key="acb_battery_charge_status",
-        translation_key="acb_battery_charge_status",
-        device_class=SensorDeviceClass.ENUM,
-        options=ACB_CHARGE_OPTIONS,
-        value_fn=lambda unit: enum_value(unit.charge_status, ACB_CHARGE_OPTIONS),
-    ),
-    EnvoySensorEntityDescription[AcbUnit](
-        hardware=ACB_UNIT, key="acb_battery_last_reported", entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda unit: timestamp(unit.last_report_date), **LAST_REPORTED,
-    ),
-    EnvoySensorEntityDescription[AcbUnit](
-        hardware=ACB_UNIT, key="acb_battery_sleep_soc_target", translation_key="acb_battery_sleep_soc_target",
-        entity_category=EntityCategory.DIAGNOSTIC, value_fn=acb_sleep_target,
-    ),
-    EnvoySensorEntityDescription[AcbUnit](
-        hardware=ACB_UNIT,
-        key="acb_battery_sleep_state",
-        translation_key="acb_battery_sleep_state",
-        device_class=SensorDeviceClass.ENUM,
-        options=SLEEP_OPTIONS,
-        value_fn=sleep_state,
-    ),
-)
-
-COLLAR_SENSORS: tuple[EnvoySensorEntityDescription[Collar], ...] = (
-    EnvoySensorEntityDescription[Collar](
-        hardware=COLLAR,
-        key="temperature",
-        value_fn=lambda collar: collar.temperature,
-        unit_fn=lambda collar: temperature_unit(collar.temperature_unit),
-        **TEMPERATURE,
-    ),
-    EnvoySensorEntityDescription[Collar](
-        hardware=COLLAR, key="last_reported", value_fn=lambda collar: timestamp(collar.last_report_date),
-        **LAST_REPORTED,
-    ),
-    EnvoySensorEntityDescription[Collar](
-        hardware=COLLAR, key="grid_state", translation_key="grid_status", value_fn=lambda collar: collar.grid_state,
-    ),
-    EnvoySensorEntityDescription[Collar](
-        hardware=COLLAR, key="admin_state_str", translation_key="admin_state",
-        value_fn=lambda collar: collar.admin_state_str,
-    ),
-    EnvoySensorEntityDescription[Collar](
-        hardware=COLLAR, key="mid_state", translation_key="mid_state", value_fn=lambda collar: collar.mid_state,
-    ),
-)
-
-C6CC_SENSORS: tuple[EnvoySensorEntityDescription[C6Combiner], ...] = (
-    EnvoySensorEntityDescription[C6Combiner](
-        hardware=C6CC, key="last_reported", value_fn=lambda c6cc: timestamp(c6cc.last_report_date), **LAST_REPORTED,
-    ),
-)
-
 
 def all_sensor_descriptions() -> tuple[EnvoySensorEntityDescription[Any], ...]:
     """Every sensor description, Envoy first (its device must exist before devices that name it as via)."""
@@ -807,4 +379,3 @@ async def async_setup_entry(
     """Add the sensors of the hardware the Envoy reports, now and whenever more appears; then those beyond core."""
     track_entities(entry, all_sensor_descriptions(), EnvoySensor, async_add_entities)
     await async_setup_beyond_sensors(hass, entry, async_add_entities)
-
