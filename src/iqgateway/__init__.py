@@ -61,6 +61,9 @@ from .models import (
     StorageSettings,
 )
 from .schedule import Cadence
+from .version import package_version
+
+__version__ = package_version()
 
 __all__ = [
     "AcBatteries",
@@ -112,4 +115,5 @@ __all__ = [
     "StorageSettings",
     "TokenExpired",
     "UnsupportedFirmware",
+    "__version__",
 ]
