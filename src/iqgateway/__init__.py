@@ -62,6 +62,9 @@ from .models import (
     StorageSettings,
 )
 from .schedule import Cadence
+from .version import package_version
+
+__version__ = package_version()
 
 __all__ = [
     "AcBatteries",
@@ -115,4 +118,5 @@ __all__ = [
     "StorageSettings",
     "TokenExpired",
     "UnsupportedFirmware",
+    "__version__",
 ]

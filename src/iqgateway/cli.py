@@ -31,6 +31,7 @@ from .gateway import Gateway
 from .models import DeviceInfo, GatewayData
 from .simulator import cli as simulator_cli
 from .snapshot import snapshot_dict
+from .version import package_version
 
 T = TypeVar("T")
 
@@ -44,6 +45,23 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"iqgateway {package_version()}")
+        raise typer.Exit
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", "-V", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Read and control Enphase IQ Gateways (Envoy) on your network; run an Envoy simulator."""
+
 
 HostArg = Annotated[str, typer.Argument(help="Gateway address: IP, host:port, or URL with scheme.", show_default=False)]
 UsernameOpt = Annotated[

@@ -2,7 +2,7 @@
 
 Field names are the snapshot contract of `iqgateway read --json` (docs/snapshot.md):
 `dataclasses.asdict()` of these models, with the keyed collections as JSON objects, is the
-document scripts and the acceptance checks read. Absent hardware is None; a value the
+document scripts read. Absent hardware is None; a value the
 device did not report is None, never 0.
 """
 

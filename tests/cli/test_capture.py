@@ -72,7 +72,7 @@ async def test_token_device_capture_replays_to_the_same_reading(capture: str, tm
     assert again == original
     ref = json.loads((REFS_PYENPHASE / f"{capture}.json").read_text())
     assert again["serial"] == ref["serial"]
-    # The acceptance tolerance: one unit (the reference rounds to whole watts).
+    # One unit: the reference rounds to whole watts.
     assert again["production"]["watts_now"] == pytest.approx(ref["production"]["watts_now"], abs=1)
     assert again["production"]["wh_lifetime"] == pytest.approx(ref["production"]["wh_lifetime"], abs=1)
 

@@ -1,6 +1,6 @@
 """Dump what the integration registered (devices, entities, states) and compare it with HA core's reference.
 
-The comparison follows the acceptance rules: every core `<domain>:<unique_id>` must exist with the same
+The comparison (tests/references/README.md): every core `<domain>:<unique_id>` must exist with the same
 entity_id, name, translation key, classes, unit, enabled-by-default flag, category, display precision and
 device; numbers within 0.5 % or one display unit, other states equal (or one of the alternative readings
 newer pyenphase gives); the classes HA 2026.11 corrected on battery sensors are accepted.
@@ -177,7 +177,7 @@ class Differences:
     missing: list[str] = field(default_factory=list)
     states: list[str] = field(default_factory=list)
     attributes: list[str] = field(default_factory=list)
-    devices: list[str] = field(default_factory=list)  # registry fields of devices (beyond the acceptance check)
+    devices: list[str] = field(default_factory=list)  # registry fields of devices
 
     def __bool__(self) -> bool:
         return bool(self.missing or self.states or self.attributes or self.devices)
