@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .corrections.record import Correction
+
 # Phase names used as keys of every per-phase mapping.
 PHASE_NAMES: tuple[str, str, str] = ("L1", "L2", "L3")
 
@@ -165,6 +167,7 @@ class Inverter:
     energy_today_wh: float | None = None
     energy_produced_mwh: float | None = None
     last_report_duration_s: int | None = None
+    source: str | None = None  # the endpoint this inverter's report comes from
 
 
 @dataclass(frozen=True, slots=True)
@@ -454,3 +457,5 @@ class GatewayData:
     # False when the CT configuration (/ivp/meters) could not be read: phase_count / phase_mode are then only
     # defaults (1 / None) and the snapshot reports them as null.
     phase_layout_known: bool = True
+    # what the snapshot corrected of the device's answers, and why (iqgateway.corrections)
+    corrections: tuple[Correction, ...] = ()
