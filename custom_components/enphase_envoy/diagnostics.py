@@ -213,6 +213,7 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: EnvoyCo
         "envoy_properties": properties,
         "raw_data": dict(data.raw) if data is not None else None,
         "envoy_model_data": _model_data(data) if data is not None else None,
+        "corrections": to_jsonable(data.corrections) if data is not None else [],
         "envoy_entities_by_device": _entities_by_device(hass, entry),
         "fixtures": await _fixtures(entry) if entry.options.get(OPTION_DIAGNOSTICS_INCLUDE_FIXTURES) else {},
     }
