@@ -179,7 +179,7 @@ class LivePower:
         live = parse_livedata(doc)
         if live is None:
             raise InvalidResponse("answered JSON without live meters", host=host, endpoint=LIVEDATA)
-        live = self._phases_in_use(split_phase_live(doc, live)[0])
+        live = self._phases_in_use(split_phase_live(doc, live)[0] or live)
         self._worked = True
         self._supported = True
         self._reason = None
