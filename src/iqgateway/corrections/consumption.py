@@ -40,7 +40,7 @@ def total_from_net(total: EnergyReading, net: EnergyReading, prod: EnergyReading
     changes: dict[str, object] = {}
     for leaf in _LEAVES:
         mine, theirs, made = getattr(total, leaf), getattr(net, leaf), getattr(prod, leaf)
-        if mine is None or mine != theirs or made is None:
+        if mine is None or mine != theirs or made is None or mine + made == mine:
             continue
         changes[leaf] = mine + made
         found.append(Correction(
