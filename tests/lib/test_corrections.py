@@ -71,7 +71,8 @@ async def test_short_device_data_is_completed_from_the_inventory_and_the_v1_list
     inventory = {d["serial_num"] for g in doc(name, "inventory.json_deleted_1") if g["type"] == "PCU"
                  for d in g["devices"]}
     v1 = {e["serialNumber"]: e for e in doc(name, "api_v1_production_inverters")}
-    assert len(detailed) == 18 and len(inventory) == 20
+    assert len(detailed) == 18
+    assert len(inventory) == 20
     assert set(data.inverters) == inventory
     assert data.inverters["482208990019"].last_report_watts == v1["482208990019"]["lastReportWatts"]
     assert data.inverters["482208990019"].source == "/api/v1/production/inverters"
@@ -91,7 +92,8 @@ async def test_total_consumption_overwritten_with_net_is_net_plus_production() -
     net, prod = segment(production_doc, "net-consumption"), segment(production_doc, "production")
     assert segment(production_doc, "total-consumption")["whLifetime"] == net["whLifetime"]
     total = data.consumption_total
-    assert total is not None and total.phases is not None
+    assert total is not None
+    assert total.phases is not None
     assert total.wh_lifetime == net["whLifetime"] + prod["whLifetime"]
     assert total.watts_now == net["wNow"] + prod["wNow"]
     for index, phase in enumerate(("L1", "L2")):
@@ -106,7 +108,8 @@ async def test_total_consumption_overwritten_with_net_is_net_plus_production() -
     assert entry["raw"] == net["whLifetime"]
     assert entry["corrected"] == document["consumption_total"]["wh_lifetime"]
     # net consumption and production are the device's own figures
-    assert data.consumption_net is not None and data.consumption_net.wh_lifetime == net["whLifetime"]
+    assert data.consumption_net is not None
+    assert data.consumption_net.wh_lifetime == net["whLifetime"]
 
 
 async def test_today_equal_to_lifetime_is_null() -> None:
@@ -117,7 +120,8 @@ async def test_today_equal_to_lifetime_is_null() -> None:
     assert prod["whToday"] == prod["whLifetime"]
     for block in ("production", "consumption_total"):
         reading = document[block]
-        assert reading["wh_today"] is None and reading["wh_last_seven_days"] is None
+        assert reading["wh_today"] is None
+        assert reading["wh_last_seven_days"] is None
         assert reading["phases"]["L1"]["wh_today"] is None
     assert document["production"]["wh_lifetime"] == prod["whLifetime"]
     assert document["consumption_net"]["wh_today"] == net["whToday"]  # not a figure of this fault
@@ -131,7 +135,8 @@ async def test_the_same_figures_stand_on_the_real_capture() -> None:
         data = await gateway.update()
     production_doc = json.loads((CAPTURES / "8.3.5169_with_generator" / "production.json_details_1").read_text())
     assert data.corrections == ()
-    assert data.production is not None and data.production.wh_today == segment(production_doc, "production")["whToday"]
+    assert data.production is not None
+    assert data.production.wh_today == segment(production_doc, "production")["whToday"]
 
 
 async def test_phases_from_lines_without_ct_configuration() -> None:
@@ -139,10 +144,12 @@ async def test_phases_from_lines_without_ct_configuration() -> None:
     data, document = await read(name)
     production_doc = doc(name, "production.json")
     lines = segment(production_doc, "total-consumption")["lines"]
-    assert data.phase_count == 3 and data.phase_mode == "three"
+    assert data.phase_count == 3
+    assert data.phase_mode == "three"
     assert document["phase_count"] == 3
     total = data.consumption_total
-    assert total is not None and total.phases is not None
+    assert total is not None
+    assert total.phases is not None
     assert [total.phases[p].wh_lifetime for p in ("L1", "L2", "L3")] == [line["whLifetime"] for line in lines]
     assert kinds_at(data) == {"phase_count": CorrectionKind.PHASES_FROM_LINES}
 
@@ -172,13 +179,19 @@ async def test_split_phase_live_data_has_no_l3() -> None:
         envoy.source.documents["/ivp/livedata/stream"] = {"sc_stream": "enabled"}  # type: ignore[attr-defined]
         async with connected(envoy) as gateway:
             live = await LivePower(gateway).poll()
-    assert live.pv is not None and live.pv.phases is not None
+    assert live.pv is not None
+    assert live.pv.phases is not None
     assert set(live.pv.phases) == {"L1", "L2"}
     assert live.pv.phases["L2"].power_w == 1600
     raw = parse_livedata(live_doc)
-    assert raw is not None and raw.pv is not None and raw.pv.phases is not None and "L3" in raw.pv.phases
+    assert raw is not None
+    assert raw.pv is not None
+    assert raw.pv.phases is not None
+    assert "L3" in raw.pv.phases
     fixed, found = split_phase_live(live_doc, raw)
-    assert fixed is not None and fixed.pv is not None and "L3" not in (fixed.pv.phases or {})
+    assert fixed is not None
+    assert fixed.pv is not None
+    assert "L3" not in (fixed.pv.phases or {})
     assert [(c.kind, c.path) for c in found] == [(CorrectionKind.SPLIT_PHASE_LIVE, "live.pv.phases.L3")]
 
 

@@ -60,7 +60,9 @@ def test_total_from_net_is_net_plus_production_and_idempotent(
 ) -> None:
     data = _read(_with_fault(net_w, net_wh, prod_w, prod_wh))
     total, net, made = data.consumption_total, data.consumption_net, data.production
-    assert total is not None and net is not None and made is not None
+    assert total is not None
+    assert net is not None
+    assert made is not None
     # the CT readings carry this device's power: production is what they say, beside the document's counters
     assert made.wh_lifetime == prod_wh
     fixed = any(c.kind is CorrectionKind.TOTAL_CONSUMPTION for c in data.corrections)
@@ -90,7 +92,9 @@ def test_daily_figures_left_are_plausible_and_the_rest_stand(
             assert after == before
             assert lifetime is None or lifetime <= 0 or after < 0.5 * lifetime
         elif before is not None:
-            assert lifetime is not None and lifetime > 0 and before >= 0.5 * lifetime
+            assert lifetime is not None
+            assert lifetime > 0
+            assert before >= 0.5 * lifetime
     assert fixed.wh_lifetime == lifetime
     assert len(found) == sum(1 for b, a in ((today, fixed.wh_today), (week, fixed.wh_last_seven_days))
                              if b is not None and a is None)
