@@ -36,7 +36,7 @@ def _segment(doc: dict[str, Any], kind: str) -> dict[str, Any]:
 
 
 def _with_fault(net_w: float, net_wh: float, prod_w: float, prod_wh: float) -> dict[str, Any]:
-    doc = copy.deepcopy(DOC)
+    doc: dict[str, Any] = copy.deepcopy(DOC)
     prod, total, net = (_segment(doc, k) for k in ("production", "total-consumption", "net-consumption"))
     prod["wNow"], prod["whLifetime"] = prod_w, prod_wh
     net["wNow"], net["whLifetime"] = net_w, net_wh
