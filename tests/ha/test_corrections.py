@@ -8,12 +8,14 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from custom_components.enphase_envoy import async_remove_config_entry_device
 from custom_components.enphase_envoy.const import DOMAIN
 from custom_components.enphase_envoy.diagnostics import async_get_config_entry_diagnostics
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.sensor import DOMAIN as SENSOR
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -115,3 +117,40 @@ async def switch_production(
 ) -> None:
     envoy.source.documents["/production.json"] = doc  # type: ignore[attr-defined]
     await next_poll(hass, freezer, entry)
+
+
+SHOWN = {  # synthetic capture -> the correction kinds its diagnostics show
+    "synthetic/8.3.5433_today_is_lifetime": {"implausible_daily"},
+    "synthetic/8.3.5433_short_device_data": {"missing_inverter"},
+    "synthetic/8.2.4286_placeholder_batteries": {"placeholder_serials", "implausible_daily"},
+}
+
+
+@pytest.mark.parametrize("capture", sorted(SHOWN))
+async def test_corrected_values_and_their_corrections_in_home_assistant(
+    hass: HomeAssistant, start_envoy: StartEnvoy, capture: str
+) -> None:
+    envoy = await start_envoy(capture)
+    serial = envoy.source.serial
+    entry = await setup_envoy_entry(hass, envoy)
+    folder = CAPTURES / capture
+    if capture.endswith("today_is_lifetime"):
+        doc = json.loads((folder / "production.json_details_1").read_text())
+        assert segment(doc, "production")["whToday"] == segment(doc, "production")["whLifetime"]
+        assert state_of(hass, SENSOR, f"{serial}_daily_production") == STATE_UNKNOWN
+        assert state_of(hass, SENSOR, f"{serial}_daily_consumption") == STATE_UNKNOWN
+        lifetime = float(state_of(hass, SENSOR, f"{serial}_lifetime_production")) * MWH
+        assert abs(lifetime - segment(doc, "production")["whLifetime"]) < 1
+    elif capture.endswith("short_device_data"):
+        v1 = {e["serialNumber"]: e for e in json.loads((folder / "api_v1_production_inverters").read_text())}
+        assert state_of(hass, SENSOR, "482208990019") == str(v1["482208990019"]["lastReportWatts"])
+        assert dr.async_get(hass).async_get_device(identifiers={(DOMAIN, "482208990020")}) is not None
+    else:
+        inventory = json.loads((folder / "ivp_ensemble_inventory").read_text())
+        units = next(g["devices"] for g in inventory if g["type"] == "ENCHARGE")
+        registry = dr.async_get(hass)
+        for position, unit in enumerate(units, start=1):
+            assert registry.async_get_device(identifiers={(DOMAIN, f"999999999999_{position}")}) is not None
+            assert state_of(hass, SENSOR, f"999999999999_{position}_soc") == str(unit["percentFull"])
+    report = await async_get_config_entry_diagnostics(hass, entry)
+    assert {c["kind"] for c in report["corrections"]} == SHOWN[capture]
