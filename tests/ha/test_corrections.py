@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-
 from custom_components.enphase_envoy import async_remove_config_entry_device
 from custom_components.enphase_envoy.const import DOMAIN
 from custom_components.enphase_envoy.diagnostics import async_get_config_entry_diagnostics
