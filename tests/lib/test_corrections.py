@@ -242,3 +242,25 @@ async def test_guard_holds_total_consumption_when_the_fault_starts() -> None:
     assert faulty.consumption_total is not None
     assert faulty.consumption_total.wh_lifetime == before.consumption_total.wh_lifetime
     assert faulty.consumption_total.watts_now == net["wNow"] + prod["wNow"]  # power is not a counter: corrected
+
+
+async def test_only_phases_with_data_count_when_total_is_net() -> None:
+    name = "8.3.5433_total_is_net"
+    ct_config = doc(name, "ivp_meters")
+    for meter in ct_config:
+        meter["phaseCount"], meter["phaseMode"] = 3, "three"  # as these firmwares report: three phases
+    async with replay_envoy(SYNTHETIC / name) as envoy:
+        envoy.source.documents["/ivp/meters"] = ct_config  # type: ignore[attr-defined]
+        async with connected(envoy) as gateway:
+            data = await gateway.update()
+    lines = segment(doc(name, "production.json_details_1"), "production")["lines"]
+    assert len(lines) == 3
+    assert not any(lines[2].values())  # the third line is all zeros
+    assert data.phase_count == 2
+    assert data.phase_mode == "split"
+    assert data.production is not None
+    assert set(data.production.phases or {}) == {"L1", "L2"}
+    assert data.production.phases is not None
+    assert data.production.phases["L2"].wh_lifetime == lines[1]["whLifetime"]
+    (phase_fix,) = [c for c in data.corrections if c.kind is CorrectionKind.ACTIVE_PHASES]
+    assert (phase_fix.path, phase_fix.raw, phase_fix.corrected) == ("phase_count", 3, 2)
