@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -118,11 +120,11 @@ async def switch_production(
     await next_poll(hass, freezer, entry)
 
 
-SHOWN = {  # synthetic capture -> the correction kinds its diagnostics show
+SHOWN: Mapping[str, set[str]] = MappingProxyType({  # synthetic capture -> the correction kinds in diagnostics
     "synthetic/8.3.5433_today_is_lifetime": {"implausible_daily"},
     "synthetic/8.3.5433_short_device_data": {"missing_inverter"},
     "synthetic/8.2.4286_placeholder_batteries": {"placeholder_serials", "implausible_daily"},
-}
+})
 
 
 @pytest.mark.parametrize("capture", sorted(SHOWN))

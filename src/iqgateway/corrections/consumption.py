@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from types import MappingProxyType
 
 from ..endpoints import production
 from ..endpoints.values import dicts, num_at
@@ -17,7 +18,7 @@ from .record import Correction, CorrectionKind
 
 _LEAVES = ("watts_now", "wh_today", "wh_last_seven_days", "wh_lifetime")
 _LINE_KEYS = ("wNow", "whLifetime", "whToday", "whLastSevenDays")
-PHASE_MODES = {1: "single", 2: "split", 3: "three"}
+PHASE_MODES: Mapping[int, str] = MappingProxyType({1: "single", 2: "split", 3: "three"})
 
 
 def overwritten_with_net(doc: production.ProductionDoc | None, prod: EnergyReading | None) -> bool:
