@@ -452,7 +452,8 @@ class GatewayData:
     # (what HA core shows as today / 7-day production there); None when the production CT is active or absent.
     # `production` itself then has no today / 7-day values (None): the idle CT does not measure the inverters.
     idle_production_ct: EnergyReading | None = None
-    # PV inverters the v1 summary list reports but the detailed source (`/ivp/pdm/device_data`) does not
+    # PV inverters the v1 summary list reports but neither the detailed source (`/ivp/pdm/device_data`) nor the
+    # inventory does (an inverter the inventory lists is completed into `inverters`: iqgateway.corrections)
     summary_only_inverters: Mapping[str, Inverter] = field(default_factory=dict)
     # False when the CT configuration (/ivp/meters) could not be read: phase_count / phase_mode are then only
     # defaults (1 / None) and the snapshot reports them as null.
