@@ -100,7 +100,7 @@ def make_gateway(
 def known_device_ids(data: GatewayData) -> set[str]:
     """Device registry identifiers of the hardware in one snapshot."""
     serial = data.info.serial
-    ids = {serial, *data.inverters}
+    ids = {serial, *data.inverters, *data.summary_only_inverters}
     ids.update(data.encharge or {})
     ids.update(data.dry_contacts or {})
     if data.enpower is not None:

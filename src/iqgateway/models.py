@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .corrections.record import Correction
+
 # Phase names used as keys of every per-phase mapping.
 PHASE_NAMES: tuple[str, str, str] = ("L1", "L2", "L3")
 
@@ -165,6 +167,7 @@ class Inverter:
     energy_today_wh: float | None = None
     energy_produced_mwh: float | None = None
     last_report_duration_s: int | None = None
+    source: str | None = None  # the endpoint this inverter's report comes from
 
 
 @dataclass(frozen=True, slots=True)
@@ -449,8 +452,11 @@ class GatewayData:
     # (what HA core shows as today / 7-day production there); None when the production CT is active or absent.
     # `production` itself then has no today / 7-day values (None): the idle CT does not measure the inverters.
     idle_production_ct: EnergyReading | None = None
-    # PV inverters the v1 summary list reports but the detailed source (`/ivp/pdm/device_data`) does not
+    # PV inverters the v1 summary list reports but neither the detailed source (`/ivp/pdm/device_data`) nor the
+    # inventory does (an inverter the inventory lists is completed into `inverters`: iqgateway.corrections)
     summary_only_inverters: Mapping[str, Inverter] = field(default_factory=dict)
     # False when the CT configuration (/ivp/meters) could not be read: phase_count / phase_mode are then only
     # defaults (1 / None) and the snapshot reports them as null.
     phase_layout_known: bool = True
+    # what the snapshot corrected of the device's answers, and why (iqgateway.corrections)
+    corrections: tuple[Correction, ...] = ()

@@ -102,4 +102,5 @@ def snapshot_dict(data: GatewayData) -> dict[str, Any]:
         "live": plain(data.live),
         "updated_at": plain(data.updated_at),
         "endpoints": {path: plain(status) for path, status in data.endpoints.items()},
+        "corrections": [plain(correction) for correction in data.corrections],
     }
