@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Mapping
+from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
 from . import controls
@@ -27,6 +28,8 @@ from .answer_cache import AnswerCache, run_parser
 from .assemble import assemble
 from .auth.enlighten import CloudEndpoints
 from .auth.session import AuthSession
+from .derived.daily_energy import DailyEnergy, DailyFigures
+from .derived.daily_readings import apply_daily
 from .errors import (
     AuthenticationError,
     AuthenticationRequired,
@@ -68,7 +71,8 @@ class Gateway(GatewayControls):
     passwords derive from the serial) or none; firmware 7 and later a `token`, or the Enlighten `username`
     and `password` to fetch and renew one. An injected `session` stays open on close(). `clock` (epoch seconds,
     default `time.time`) is the wall clock of the schedule and of the answers' timestamps; deadlines and
-    timeouts always run on the monotonic clock.
+    timeouts always run on the monotonic clock. With the site's time zone `tz`, today and last-seven-days are
+    rebuilt from the lifetime counters at local midnight (`daily`; the device's figures stay in `device_wh_*`).
 
         async with Gateway("192.168.1.5", token=token) as gateway:
             data = await gateway.update()  # setup, authenticate and probe happen on the first update
@@ -88,6 +92,7 @@ class Gateway(GatewayControls):
         cloud: CloudEndpoints | None = None,
         cadence: Cadence | None = None,
         clock: Callable[[], float] | None = None,
+        tz: tzinfo | None = None,
     ) -> None:
         self._transport = Transport(host, session=session, keep_alive=keep_alive, request_timeout=request_timeout)
         self._auth = AuthSession(self._transport, username=username, password=password, token=token, cloud=cloud)
@@ -95,7 +100,9 @@ class Gateway(GatewayControls):
         self._update_deadline = update_deadline
         self._schedule = Schedule(cadence)
         self._clock = clock if clock is not None else time.time
-        self._guard = EnergyGuard()
+        self._guard = EnergyGuard(tz=tz)
+        self._daily = DailyEnergy(tz) if tz is not None else None
+        self._daily_figures: Mapping[str, DailyFigures] = {}
         self._cache = AnswerCache(self._transport.host)
         self._lock = asyncio.Lock()
         self._info: DeviceInfo | None = None
@@ -171,6 +178,25 @@ class Gateway(GatewayControls):
     def cadence(self) -> Cadence:
         """How often each endpoint family is read."""
         return self._schedule.cadence
+
+    @property
+    def daily(self) -> DailyEnergy | None:
+        """The midnight closes of the lifetime counters (None without a time zone); save its `to_state()`."""
+        return self._daily
+
+    @property
+    def daily_figures(self) -> Mapping[str, DailyFigures]:
+        """Every counter's daily figures of the last snapshot ("production", "meters.net-consumption.received"...)."""
+        return self._daily_figures
+
+    def restore_daily(self, state: Mapping[str, Any]) -> None:
+        """Continue from a saved `daily.to_state()` (before the first update); InvalidState if it is not one."""
+        if self._daily is None:
+            return
+        try:
+            self._daily = DailyEnergy.from_state(state, self._daily.tz)
+        except IQGatewayError as err:
+            raise type(err)(err.message, host=self.host) from None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -426,6 +452,8 @@ class Gateway(GatewayControls):
         data = run_parser(lambda: assemble(info, features, answers, host=self.host, statuses=statuses, now=now),
                           host=self.host, path=source)
         data = run_parser(lambda: self._guard.apply(data), host=self.host, path=source)
+        if self._daily is not None:
+            data, self._daily_figures = apply_daily(self._daily, data)
         self._align_inverters(data, features, now)
         self._data = data
         return data

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from iqgateway.derived.daily_energy import DailyEnergy, DailySource, local_midnight
-from iqgateway.errors import IQGatewayError
+from iqgateway.errors import InvalidState
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -176,6 +176,6 @@ def test_state_survives_a_restart_through_json() -> None:
                                                 "closes": {}}}}, "offset is not a number"),
 ])
 def test_a_bad_state_is_a_typed_error_naming_what_is_wrong(state: dict[str, object], says: str) -> None:
-    with pytest.raises(IQGatewayError, match="cannot restore the daily energy closes") as caught:
+    with pytest.raises(InvalidState, match="cannot restore the daily energy closes") as caught:
         DailyEnergy.from_state(state, BERLIN)
     assert says in str(caught.value)

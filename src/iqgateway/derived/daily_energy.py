@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from ..errors import IQGatewayError
+from ..errors import InvalidState
 from .sampling import finite
 
 _LOGGER = logging.getLogger(__name__)
@@ -329,7 +329,7 @@ class DailyEnergy:
     @classmethod
     def from_state(cls, state: Mapping[str, Any], tz: tzinfo, *, rated_power_w: float | None = None,
                    interpolate_within_s: float = INTERPOLATE_WITHIN_S) -> DailyEnergy:
-        """Closes continuing from `to_state()`'s document; IQGatewayError naming what is wrong if it is not one."""
+        """Closes continuing from `to_state()`'s document; InvalidState naming what is wrong if it is not one."""
         try:
             if not isinstance(state, Mapping) or state.get("version") != STATE_VERSION:
                 raise ValueError(f"not a version {STATE_VERSION} daily energy state")
@@ -343,5 +343,5 @@ class DailyEnergy:
                 except ValueError as err:
                     raise ValueError(f"counter {key!r}: {err}") from None
         except ValueError as err:
-            raise IQGatewayError(f"cannot restore the daily energy closes: {err}") from None
+            raise InvalidState(f"cannot restore the daily energy closes: {err}") from None
         return energy

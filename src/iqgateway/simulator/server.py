@@ -46,6 +46,7 @@ from .faults import (
     OPEN_PATHS,
     Fault,
     FaultInjector,
+    daily_as_lifetime,
     drifted,
     has_counters,
     make_fault,
@@ -77,7 +78,8 @@ DEVICE_HEADERS: Mapping[str, str] = MappingProxyType({
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
 })
-ANSWER_FAULT_KINDS = frozenset({"status", "garbage", "truncate", "drift", "wrongtype", "empty", "spike", "zero"})
+ANSWER_FAULT_KINDS = frozenset({"status", "garbage", "truncate", "drift", "wrongtype", "empty", "spike", "zero",
+                                "lifetoday"})
 
 
 @dataclass(slots=True)
@@ -347,7 +349,7 @@ class SimulatedEnvoy:
 
     @staticmethod
     def _applies(fault: Fault, reply: Reply) -> bool:
-        if fault.kind in ("spike", "zero"):
+        if fault.kind in ("spike", "zero", "lifetoday"):
             return reply.status == 200 and has_counters(reply.body)
         return True
 
@@ -365,7 +367,8 @@ class SimulatedEnvoy:
             return 200, b"", reply.content_type, {}
         if kind == "truncate":
             return reply.status, truncated(reply.body), reply.content_type, {}
-        transform = {"drift": drifted, "wrongtype": wrong_types, "spike": spiked, "zero": zeroed}[kind]
+        transform = {"drift": drifted, "wrongtype": wrong_types, "spike": spiked, "zero": zeroed,
+                     "lifetoday": daily_as_lifetime}[kind]
         changed = transform(reply.body)
         return reply.status, reply.body if changed is None else changed, reply.content_type, {}
 
