@@ -47,6 +47,7 @@ RATED_SLACK = 1.1
 RATED_SLACK_S = 900.0
 DISAGREE_SHARE = 0.01  # a device figure more than 1 % (and 10 Wh) away from the rebuilt one is flagged
 DISAGREE_WH = 10.0
+DECIMALS = 3  # figures in whole mWh, as precise as the device's own (no float residue of the subtraction)
 
 
 class DailySource:
@@ -299,13 +300,13 @@ class DailyEnergy:
     def _figures(self, counter: _Counter, ref: _Reading, today: date, *, device_today: float | None,
                  device_week: float | None, bounded: bool) -> DailyFigures:
         close = counter.closes.get(today)
-        today_wh = None if close is None else ref.total - close
+        today_wh = None if close is None else round(ref.total - close, DECIMALS)
         today_source = None if close is None else DailySource.DEVICE if today in counter.seeded else DailySource.CLOSES
         week_close = counter.closes.get(today - timedelta(days=6))
         week_wh: float | None
         week_source: str | None
         if week_close is not None:
-            week_wh, week_source = ref.total - week_close, DailySource.CLOSES
+            week_wh, week_source = round(ref.total - week_close, DECIMALS), DailySource.CLOSES
         elif device_week is not None and self._week_ok(device_week, ref.raw, today_wh, counter.signed, bounded):
             week_wh, week_source = device_week, DailySource.DEVICE
         else:
