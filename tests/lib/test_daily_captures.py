@@ -1,4 +1,4 @@
-"""A one-shot read with a time zone: every capture keeps the device's daily figures unless they are half its lifetime."""
+"""A one-shot read with a time zone: every capture keeps its device daily figures unless half its lifetime."""
 
 from __future__ import annotations
 
