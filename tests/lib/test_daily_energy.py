@@ -40,6 +40,17 @@ def test_the_midnight_close_is_interpolated_between_the_readings_either_side() -
     assert energy.observe("production", at(21, 12), 5000.0).today_wh == 3900.0
 
 
+@pytest.mark.parametrize(("device_today", "close"), [(300.0, 1700.0), (1200.0, 1500.0), (None, 1500.0)],
+                         ids=["device-fits-the-gap", "device-above-the-rise", "no-device-figure"])
+def test_over_a_long_gap_the_device_today_places_the_close_where_it_fits(device_today: float | None,
+                                                                        close: float) -> None:
+    energy = DailyEnergy(BERLIN)
+    energy.observe("production", at(20, 23), 1000.0)
+    figures = energy.observe("production", at(21, 1), 2000.0, device_today_wh=device_today)
+    assert energy.closes("production") == {date(2026, 6, 21): close}
+    assert figures.today_wh == 2000.0 - close
+
+
 @pytest.mark.parametrize(("day", "month", "hours"), [(29, 3, 23), (25, 10, 25), (21, 6, 24)],
                          ids=["spring-23h", "autumn-25h", "june-24h"])
 def test_a_dst_day_counts_its_real_hours(day: int, month: int, hours: int) -> None:

@@ -8,7 +8,9 @@ before today's. A local day is 23 or 25 hours on DST days: the closes are taken 
 midnights (zoneinfo), so those days come out right.
 
 - A close is interpolated between the readings either side of midnight when they are at most
-  `interpolate_within_s` apart (six hours); after a longer gap the day has no close.
+  `interpolate_within_s` apart (six hours); after a longer gap the day has no close. Over a gap of more
+  than half an hour, the device's own "today" places the close instead when it is no more than the
+  counter rose over the gap.
 - A day without a close takes one from the device's own figure when it is plausible: 0 <= today
   <= lifetime, today below half the lifetime counter, and, with history (an earlier reading, or a
   restored state), no more than the rated power could make since midnight and no more than the counter
@@ -38,6 +40,9 @@ _LOGGER = logging.getLogger(__name__)
 
 STATE_VERSION = 1
 INTERPOLATE_WITHIN_S = 6 * 3600.0
+# Over a longer gap across midnight a straight line misplaces the close by the load's swings: the device's
+# own "today", when no more than the counter rose over the gap, marks the midnight better.
+HINT_AFTER_S = 1800.0
 KEEP_CLOSES_DAYS = 8
 JUMP_WH = 2.0**31  # no real counter moves this much between two readings: a glitch or a reset
 ROUNDING_WH = 1.0  # the device rounds every counter to whole Wh
@@ -119,7 +124,8 @@ class _Counter:
             return abs(step) <= JUMP_WH and not (raw == 0 and base.raw != 0)
         return -ROUNDING_WH <= step <= JUMP_WH
 
-    def observe(self, raw: float, at: float, key: str, tz: tzinfo, within_s: float) -> bool:
+    def observe(self, raw: float, at: float, key: str, *, tz: tzinfo, within_s: float,
+                hint: float | None = None) -> bool:
         """Take one reading; True if it moved the counter (a new reading, not a glitch)."""
         ref = self.ref
         if ref is None:
@@ -128,26 +134,31 @@ class _Counter:
         if at <= ref.at:
             return False
         if self.plausible_step(ref, raw):
-            self._take(ref, _Reading(raw, at, ref.total + max(raw - ref.raw, 0.0) if not self.signed
-                                     else ref.total + raw - ref.raw), tz, within_s)
+            step = raw - ref.raw if self.signed else max(raw - ref.raw, 0.0)
+            self._take(ref, _Reading(raw, at, ref.total + step), tz=tz, within_s=within_s, hint=hint)
             return True
         pending = self.pending
         if pending is not None and at > pending.at and self.plausible_step(pending, raw):
             _LOGGER.info("%s: the counter moved from %s to %s and stays there: following it, counting nothing "
                          "for the jump", key, ref.raw, pending.raw)
             step = raw - pending.raw if self.signed else max(raw - pending.raw, 0.0)
-            self._take(ref, _Reading(raw, at, ref.total + step), tz, within_s)
+            self._take(ref, _Reading(raw, at, ref.total + step), tz=tz, within_s=within_s, hint=None)
             return True
         _LOGGER.info("%s: ignoring %s (last taken %s): not a step this counter makes", key, raw, ref.raw)
         self.pending = _Reading(raw, at, ref.total)
         return False
 
-    def _take(self, ref: _Reading, new: _Reading, tz: tzinfo, within_s: float) -> None:
+    def _take(self, ref: _Reading, new: _Reading, *, tz: tzinfo, within_s: float, hint: float | None) -> None:
         self.offset = new.total - new.raw
         self.pending = None
         self.ref = new
         day, last_day = local_day(new.at, tz), local_day(ref.at, tz)
         if day == last_day or new.at - ref.at > within_s:
+            return
+        if (hint is not None and not self.signed and day == last_day + timedelta(days=1)
+                and new.at - ref.at > HINT_AFTER_S and 0 <= hint <= new.total - ref.total + ROUNDING_WH):
+            self.closes[day] = new.total - hint  # the device's own midnight, where it fits the gap
+            self.seeded.discard(day)
             return
         current = last_day + timedelta(days=1)
         while current <= day:
@@ -271,7 +282,7 @@ class DailyEnergy:
         if counter is None:
             counter = self._counters[key] = _Counter(signed)
         before = counter.ref
-        counter.observe(lifetime, moment, key, self._tz, self._within_s)
+        counter.observe(lifetime, moment, key, tz=self._tz, within_s=self._within_s, hint=device_today)
         ref = counter.ref
         assert ref is not None
         today = local_day(ref.at, self._tz)
