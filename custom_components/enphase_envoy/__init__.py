@@ -5,6 +5,7 @@ from __future__ import annotations
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
+from homeassistant.util import dt as dt_util
 
 from .const import (
     DEFAULT_LIVE_POWER_INTERVAL_S,
@@ -19,6 +20,7 @@ from .coordinator import (
     EnvoyConfigEntry,
     EnvoyCoordinator,
     clear_token_issues,
+    daily_store,
     known_device_ids,
     make_gateway,
     make_session,
@@ -32,7 +34,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> boo
     session = make_session(hass, keep_alive=keep_alive)
     if not keep_alive:
         entry.async_on_unload(session.close)
-    gateway = make_gateway(entry.data[CONF_HOST], entry.data, session, keep_alive=keep_alive)
+    gateway = make_gateway(entry.data[CONF_HOST], entry.data, session, keep_alive=keep_alive,
+                           tz=dt_util.get_default_time_zone())
     coordinator = EnvoyCoordinator(hass, entry, gateway)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
@@ -58,8 +61,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> bo
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> None:
-    """A removed entry leaves no repair issue behind."""
+    """A removed entry leaves no repair issue and no stored midnight closes behind."""
     clear_token_issues(hass, entry.entry_id)
+    await daily_store(hass, entry.entry_id).async_remove()
 
 
 async def _async_options_updated(hass: HomeAssistant, entry: EnvoyConfigEntry) -> None:
