@@ -55,6 +55,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> bo
     """Unload the platforms and let go of the device."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
+        await entry.runtime_data.async_save_daily()
         await entry.runtime_data.gateway.close()
         entry.runtime_data.clear_issues()  # raised again by the next setup if still true
     return unloaded

@@ -178,6 +178,12 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
         except InvalidState as err:
             _LOGGER.warning("Envoy %s: starting the daily energy afresh: %s", self.gateway.host, err)
 
+    async def async_save_daily(self) -> None:
+        """Write the midnight closes now (the entry unloads)."""
+        daily = self.gateway.daily
+        if daily is not None:
+            await self._daily_store.async_save(daily.to_state())
+
     @callback
     def _save_daily(self) -> None:
         daily = self.gateway.daily
