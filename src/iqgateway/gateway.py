@@ -44,6 +44,7 @@ from .gateway_controls import GatewayControls
 from .guards import EnergyGuard
 from .info import INFO_PATH, parse_info
 from .models import AuthKind, DeviceInfo, Features, GatewayData
+from .policy import LoadGovernor, LoadPolicy
 from .probe import decide_features, probe_paths
 from .rounds import Round
 from .schedule import Cadence, Schedule, meters_carry_power
@@ -73,6 +74,7 @@ class Gateway(GatewayControls):
     default `time.time`) is the wall clock of the schedule and of the answers' timestamps; deadlines and
     timeouts always run on the monotonic clock. With the site's time zone `tz`, today and last-seven-days are
     rebuilt from the lifetime counters at local midnight (`daily`; the device's figures stay in `device_wh_*`).
+    `policy` (policy.py) spares the device: a quiet window, latency back-off, no reads at learned hang minutes.
 
         async with Gateway("192.168.1.5", token=token) as gateway:
             data = await gateway.update()  # setup, authenticate and probe happen on the first update
@@ -93,12 +95,14 @@ class Gateway(GatewayControls):
         cadence: Cadence | None = None,
         clock: Callable[[], float] | None = None,
         tz: tzinfo | None = None,
+        policy: LoadPolicy | None = None,
     ) -> None:
         self._transport = Transport(host, session=session, keep_alive=keep_alive, request_timeout=request_timeout)
         self._auth = AuthSession(self._transport, username=username, password=password, token=token, cloud=cloud)
         self._request_timeout = request_timeout
         self._update_deadline = update_deadline
-        self._schedule = Schedule(cadence)
+        self._governor = LoadGovernor(policy, tz)
+        self._schedule = Schedule(cadence, self._governor)
         self._clock = clock if clock is not None else time.time
         self._guard = EnergyGuard(tz=tz)
         self._daily = DailyEnergy(tz) if tz is not None else None
@@ -178,6 +182,24 @@ class Gateway(GatewayControls):
     def cadence(self) -> Cadence:
         """How often each endpoint family is read."""
         return self._schedule.cadence
+
+    @property
+    def policy(self) -> LoadPolicy:
+        """How updates spare the device (quiet window, back-off, hang minutes); settable."""
+        return self._governor.policy
+
+    @policy.setter
+    def policy(self, policy: LoadPolicy) -> None:
+        self._governor.policy = policy
+
+    def load_report(self) -> dict[str, Any]:
+        """The policy and, per endpoint read so far, latency (last, p95), failures in the last hour, the
+        interval it is read at now and the minutes of the hour it is kept away from."""
+        report = self._governor.as_dict(self._clock())
+        for path, entry in report["endpoints"].items():
+            interval = self._schedule.cadence.interval(path, metered=self._schedule.metered)
+            entry["interval_s"] = None if interval is None else self._governor.stretched(path, interval)
+        return report
 
     @property
     def daily(self) -> DailyEnergy | None:
@@ -317,7 +339,10 @@ class Gateway(GatewayControls):
         """GET one endpoint as an Answer; a communication failure is an Answer with `error` set."""
         if round_ is not None:
             round_.in_flight = path
+        started, wall = time.monotonic(), self._clock()
         answer = await self._answer("GET", path, required=required, round_=round_)
+        self._governor.note(path, wall, time.monotonic() - started, failed=answer.error is not None
+                            or answer.status >= 500, timed_out=isinstance(answer.error, DeviceTimeout))
         if round_ is not None:
             round_.note(answer)
         return answer
@@ -395,6 +420,9 @@ class Gateway(GatewayControls):
             return await self._update()
 
     async def _update(self) -> GatewayData:
+        if self._data is not None and self._features is not None and self._info is not None \
+                and self._governor.quiet(self._clock()):
+            return self._assemble(self._info, self._features)  # the quiet window: nothing is asked
         if self._info is None:
             await self.setup()
         else:

@@ -59,7 +59,7 @@ async def run_week() -> Week:
     house = source.house
     week = Week()
     spike_at = datetime(2026, 3, 5, 13, 0, tzinfo=ZONE)
-    drop = (datetime(2026, 3, 6, 23, 0, tzinfo=ZONE), datetime(2026, 3, 7, 2, 0, tzinfo=ZONE))
+    drop = (datetime(2026, 3, 6, 22, 0, tzinfo=ZONE), datetime(2026, 3, 7, 2, 0, tzinfo=ZONE))
     restart_mid_day = datetime(2026, 3, 7, 12, 0, tzinfo=ZONE)
     restart_over_midnight = (datetime(2026, 3, 8, 23, 40, tzinfo=ZONE), datetime(2026, 3, 9, 1, 0, tzinfo=ZONE))
     lifetoday_day = datetime(2026, 3, 10, tzinfo=ZONE).date()
