@@ -6,7 +6,8 @@ endpoints take 30-55 s on some units. `LoadPolicy` says what to do about it (fro
 `LoadGovernor` is one Gateway's memory of how each endpoint answers:
 
 - **quiet window**: no requests from `quiet_start` to `quiet_end` device-local time (an update in it
-  hands back the last snapshot, aged); the first read of a Gateway is never held back;
+  hands back the last snapshot, aged); the first read of a Gateway is never held back, and without the
+  site's time zone (Gateway(tz=...)) there is no window;
 - **latency back-off**: an endpoint slower than `slow_s`, or failing on a timeout, has its interval
   doubled (from at least `backoff_floor_s`), up to `max_stretch` times; `restore_after` good answers in
   a row halve the stretch again;
@@ -112,9 +113,10 @@ class LoadGovernor:
         return datetime.fromtimestamp(at, self.tz)
 
     def quiet(self, at: float) -> bool:
-        """`at` is inside the quiet window."""
+        """`at` is inside the quiet window (only with the site's time zone: the window is device-local)."""
         policy = self.policy
-        return policy.quiet and in_window(self._local(at).time(), policy.quiet_start, policy.quiet_end)
+        return (policy.quiet and self.tz is not None
+                and in_window(self._local(at).time(), policy.quiet_start, policy.quiet_end))
 
     def note(self, path: str, at: float, latency_s: float, *, failed: bool, timed_out: bool) -> None:
         """One request to `path` started at wall time `at` and took `latency_s` (failed / timed out)."""

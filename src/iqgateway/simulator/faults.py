@@ -23,6 +23,7 @@ Command-line / admin spec: `KIND[xN][=VALUE][:PATH]`, e.g. `hang=30:/ivp/meters`
 | zero | production counters 0 in one answer (count 1 unless given) |
 | lifetoday | today and 7-day counters equal the lifetime counter beside them (8.3.5433 after a bad reset) |
 | stall (=S) | while the device's local time is 23:00-23:05 requests hang S seconds (default 60) |
+| hourly (=M) | at minutes M and M+1 of every hour (device-local; default 17) requests hang `seconds` (default 120) |
 | freeze (=N/W) | more than N requests within W seconds freeze the device: every request hangs until reboot/clear |
 | reboot (=S) | on the first matching request: the device reboots (503 for S seconds) |
 | upgrade (=VERSION) | on the first matching request: the firmware changes to VERSION |
@@ -50,7 +51,7 @@ ANSWER_KINDS = frozenset({"status", "garbage", "truncate", "drift", "wrongtype",
                           "lifetoday"})
 CONNECTION_KINDS = frozenset({"hang", "reset"})
 ACTION_KINDS = frozenset({"reboot", "upgrade", "reset_lifetime", "revoke"})
-STATE_KINDS = frozenset({"boot", "stall", "freeze"})
+STATE_KINDS = frozenset({"boot", "stall", "freeze", "hourly"})
 KINDS = ANSWER_KINDS | CONNECTION_KINDS | ACTION_KINDS | STATE_KINDS | {"latency"}
 ONE_SHOT_KINDS = frozenset({"spike", "zero"}) | ACTION_KINDS
 
@@ -106,6 +107,8 @@ def make_fault(kind: str, path: str = "*", *, count: int | None = None, **params
     for name in ("seconds", "window_s"):
         if name in params and float(params[name]) < 0:
             raise ValueError(f"fault {kind}: {name} must not be negative")
+    if kind == "hourly" and not 0 <= int(params.get("minute", 17)) <= 59:
+        raise ValueError("fault hourly: the minute must be 0-59")
     if kind == "upgrade" and not params.get("version"):
         raise ValueError("fault upgrade needs a version (upgrade=8.3.5200)")
     if count is not None and count < 1:
@@ -140,6 +143,8 @@ def parse_fault(spec: str) -> Fault:
                 params["window_s"] = float(window or 60)
             elif kind == "upgrade":
                 params["version"] = value
+            elif kind == "hourly":
+                params["minute"] = int(value)
             else:
                 raise ValueError(f"fault {kind} takes no value")
     except ValueError as err:
