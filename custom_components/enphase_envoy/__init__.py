@@ -22,6 +22,7 @@ from .coordinator import (
     clear_token_issues,
     daily_store,
     known_device_ids,
+    load_policy,
     make_gateway,
     make_session,
 )
@@ -36,6 +37,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> boo
         entry.async_on_unload(session.close)
     gateway = make_gateway(entry.data[CONF_HOST], entry.data, session, keep_alive=keep_alive,
                            tz=dt_util.get_default_time_zone())
+    gateway.policy = load_policy(entry.options)
     coordinator = EnvoyCoordinator(hass, entry, gateway)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator

@@ -36,12 +36,14 @@ from iqgateway import (
     UnsupportedFirmware,
 )
 from iqgateway.firmware import uses_tokens
+from iqgateway.policy import LoadPolicy
 
 from .const import (
     CONF_USE_MANUAL_TOKEN,
     DOMAIN,
     ISSUE_MANUAL_TOKEN_EXPIRING,
     ISSUE_TOKEN_REFRESH_FAILED,
+    POLICY_OPTIONS,
     SCAN_INTERVAL,
     TOKEN_RENEW_BEFORE,
 )
@@ -81,6 +83,18 @@ def make_session(hass: HomeAssistant, *, keep_alive: bool) -> aiohttp.ClientSess
         return async_create_clientsession(hass, verify_ssl=False, cookie_jar=jar)
     connector = aiohttp.TCPConnector(ssl=get_default_no_verify_context(), force_close=True)
     return aiohttp.ClientSession(connector=connector, cookie_jar=jar)
+
+
+def load_policy(options: Mapping[str, Any]) -> LoadPolicy:
+    """The Gateway's load policy from the entry's options (an unusable option keeps its default)."""
+    policy = LoadPolicy()
+    for option, name in POLICY_OPTIONS.items():
+        if option in options:
+            try:
+                policy = policy.with_options({name: options[option]})
+            except ValueError as err:
+                _LOGGER.warning("Ignoring the option %s: %s", option, err)
+    return policy
 
 
 def daily_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:

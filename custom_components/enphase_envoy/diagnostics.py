@@ -224,6 +224,7 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: EnvoyCo
         "live_power": coordinator.live.as_diagnostics() if coordinator.live is not None else {"enabled": False},
         "derived_energy": coordinator.derived.as_diagnostics(),
         "daily_energy": _daily(coordinator.gateway),
+        "load": gateway.load_report(),
     }
     report: dict[str, Any] = {
         "config_entry": entry.as_dict(),

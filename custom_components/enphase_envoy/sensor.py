@@ -69,6 +69,7 @@ from .entity import (
     track_entities,
 )
 from .sensor_beyond import async_setup_beyond_sensors
+from .sensor_load import async_setup_load_sensors
 
 T = TypeVar("T")
 R = TypeVar("R", EnergyReading, MeterReading)
@@ -809,4 +810,5 @@ async def async_setup_entry(
     """Add the sensors of the hardware the Envoy reports, now and whenever more appears; then those beyond core."""
     track_entities(entry, all_sensor_descriptions(), EnvoySensor, async_add_entities)
     await async_setup_beyond_sensors(hass, entry, async_add_entities)
+    async_setup_load_sensors(entry, async_add_entities)
 
