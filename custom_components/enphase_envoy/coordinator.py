@@ -235,6 +235,8 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
 
     async def _async_update_data(self) -> GatewayData:
         try:
+            if self.gateway.quiet_now():  # the load policy's quiet window: the update asks nothing
+                return await self.gateway.update()
             if dt_util.utcnow() >= self._identity_due:
                 # a changed firmware makes the Gateway authenticate and probe again in update()
                 await self.gateway.setup()

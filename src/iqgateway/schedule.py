@@ -172,8 +172,9 @@ class Schedule:
     def expect_next_report(self, path: str, last_report: float, now: float) -> None:
         """Align an inverter endpoint with the inverters' reporting: due shortly after a report.
 
-        The due time is on the grid of report times (plus grace) and at least half an interval away, so
-        the alignment moves the phase once and never adds a read (a replayed, unchanging report time too).
+        The due time is on the grid of report times (plus grace) between half an interval and an interval
+        away, or an interval away when no report time falls there: the alignment moves the phase once and
+        never adds a read (a replayed, unchanging report time too).
         """
         interval = self._interval(path)
         if not interval or (self.governor is not None and self.governor.stretch(path) > 1):
@@ -182,7 +183,7 @@ class Schedule:
         earliest = now + interval / 2
         if due < earliest:  # whole intervals forward (a stale clock may be years back)
             due += math.ceil((earliest - due) / interval) * interval
-        self._next_due[path] = min(due, now + interval * 1.5)
+        self._next_due[path] = due if due <= now + interval else now + interval
 
     def reset(self) -> None:
         self._next_due.clear()

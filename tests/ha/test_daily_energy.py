@@ -10,7 +10,7 @@ equal what the simulated house produced and consumed since its midnight.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -57,6 +57,7 @@ async def restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     assert entry.state is ConfigEntryState.LOADED
 
 
+@pytest.mark.quiet_window
 async def test_a_week_of_daily_sensors_matches_the_simulated_house(
     hass: HomeAssistant, hass_storage: dict[str, Any], socket_enabled: None, freezer: FrozenDateTimeFactory
 ) -> None:
@@ -69,6 +70,7 @@ async def test_a_week_of_daily_sensors_matches_the_simulated_house(
     evenings: dict[str, tuple[Energy, dict[str, float | None]]] = {}
     lifetimes: dict[str, float] = {}
     dailies: dict[str, tuple[str, float]] = {}
+    quiet_steps = 0
     async with SimulatedEnvoy(source) as envoy:
         entry = await setup_envoy_entry(hass, envoy)
         assert entry.state is ConfigEntryState.LOADED
@@ -88,11 +90,16 @@ async def test_a_week_of_daily_sensors_matches_the_simulated_house(
                 lifetoday = envoy.faults.add("lifetoday", "/production.json")
             if now == datetime(2026, 3, 10, 0, 0, tzinfo=ZONE) and lifetoday is not None:
                 envoy.faults.remove(lifetoday)
+            if time(22, 58) <= now.time() < time(23, 6):
+                held = dict(envoy.stats.per_endpoint)
             if now in (datetime(2026, 3, 7, 12, 0, tzinfo=ZONE), datetime(2026, 3, 9, 0, 0, tzinfo=ZONE)):
                 await restart(hass, entry)  # the set-up reads the device at once
             else:
                 await entry.runtime_data.async_refresh()
             await hass.async_block_till_done()
+            if time(22, 58) <= now.time() < time(23, 6):  # the quiet window: nothing asked, values held
+                assert dict(envoy.stats.per_endpoint) == held, now
+                quiet_steps += 1
             values = {key: wh(hass, serial, key) for key in KEYS}
             for key in ("lifetime_production", "lifetime_consumption"):
                 value = values[key]
@@ -116,6 +123,7 @@ async def test_a_week_of_daily_sensors_matches_the_simulated_house(
         stored = hass_storage[f"{DOMAIN}.daily_energy.{entry.entry_id}"]["data"]["counters"]["production"]
         assert sorted(stored["closes"])[-1] == "2026-03-11"
 
+    assert quiet_steps == 8  # 23:00 every night
     assert sorted(evenings)[0] == "2026-03-04"
     days = sorted(midnights)
     assert days == [f"2026-03-{d:02d}" for d in range(5, 12)]
