@@ -240,3 +240,19 @@ async def test_an_injected_clock_drives_the_schedule_and_the_timestamps() -> Non
     assert production == [0, 0, 0, 0, 1, 1, 1, 1, 1, 2]
     assert data.endpoints["/production.json?details=1"].fetched_at == start + 600
     assert data.endpoints["/ivp/meters/readings"].fetched_at == start + 600
+
+
+@pytest.mark.parametrize("offset_s", [0.0, 37.0])
+async def test_a_replayed_device_is_asked_the_same_each_hour_whatever_the_phase(offset_s: float) -> None:
+    counts = []
+    for _ in range(2):  # twice the same hour: the same requests
+        clock = FakeClock(1_780_000_000.0 + offset_s)
+        async with replay_envoy("8.2.4345_with_device_data") as envoy, connected(envoy, clock=clock) as gateway:
+            await gateway.update()
+            envoy.stats.reset()
+            for _ in range(60):
+                clock.advance(60)
+                await gateway.update()
+            counts.append(dict(envoy.stats.per_endpoint))
+    assert counts[0] == counts[1]
+    assert counts[0]["/ivp/pdm/device_data"] == 12  # the inverters report every 5 minutes
