@@ -6,6 +6,7 @@ from homeassistant.config_entries import ConfigEntries
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
+from homeassistant.util import dt as dt_util
 
 from .const import (
     DEFAULT_LIVE_POWER_INTERVAL_S,
@@ -20,7 +21,9 @@ from .coordinator import (
     EnvoyConfigEntry,
     EnvoyCoordinator,
     clear_token_issues,
+    daily_store,
     known_device_ids,
+    load_policy,
     make_gateway,
     make_session,
 )
@@ -33,7 +36,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> boo
     session = make_session(hass, keep_alive=keep_alive)
     if not keep_alive:
         entry.async_on_unload(session.close)
-    gateway = make_gateway(entry.data[CONF_HOST], entry.data, session, keep_alive=keep_alive)
+    gateway = make_gateway(entry.data[CONF_HOST], entry.data, session, keep_alive=keep_alive,
+                           tz=dt_util.get_default_time_zone())
+    gateway.policy = load_policy(entry.options)
     coordinator = EnvoyCoordinator(hass, entry, gateway)
     await coordinator.async_config_entry_first_refresh()
     if not entry.unique_id:  # an entry written without one: the device at the host is ours from now on
@@ -59,6 +64,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> bo
         await or_raise(entry, PLATFORMS)
     elif not await manager.async_unload_platforms(entry, PLATFORMS):
         return False
+    await entry.runtime_data.async_save_daily()
     await entry.runtime_data.gateway.close()
     entry.runtime_data.clear_issues()  # raised again by the next setup if still true
     return setup_done()
@@ -74,8 +80,9 @@ def setup_done() -> bool | None:
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> None:
-    """A removed entry leaves no repair issue behind."""
+    """A removed entry leaves no repair issue and no stored midnight closes behind."""
     clear_token_issues(hass, entry.entry_id)
+    await daily_store(hass, entry.entry_id).async_remove()
 
 
 async def async_remove_config_entry_device(

@@ -32,6 +32,18 @@ DEFAULT_LIVE_POWER_INTERVAL_S: Final = 5
 MIN_LIVE_POWER_INTERVAL_S: Final = 1
 MAX_LIVE_POWER_INTERVAL_S: Final = 60
 
+# Load policy (iqgateway.policy): the quiet window (device-local "HH:MM") and the slow-answer threshold.
+OPTION_QUIET_WINDOW: Final = "quiet_window"
+OPTION_QUIET_START: Final = "quiet_start"
+OPTION_QUIET_END: Final = "quiet_end"
+OPTION_SLOW_REQUEST_S: Final = "slow_request_s"
+POLICY_OPTIONS: Final = {
+    OPTION_QUIET_WINDOW: "quiet",
+    OPTION_QUIET_START: "quiet_start",
+    OPTION_QUIET_END: "quiet_end",
+    OPTION_SLOW_REQUEST_S: "slow_s",
+}
+
 INSTALLER_USERNAME: Final = "installer"
 
 SCAN_INTERVAL: Final = timedelta(seconds=60)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import aiohttp
@@ -15,6 +15,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 from homeassistant.util.ssl import get_default_no_verify_context
@@ -29,11 +30,13 @@ from iqgateway import (
     Gateway,
     GatewayData,
     InvalidCredentials,
+    InvalidState,
     IQGatewayError,
     TokenExpired,
     UnsupportedFirmware,
 )
 from iqgateway.firmware import uses_tokens
+from iqgateway.policy import LoadPolicy
 
 from .acb import default_band
 from .const import (
@@ -41,6 +44,7 @@ from .const import (
     DOMAIN,
     ISSUE_MANUAL_TOKEN_EXPIRING,
     ISSUE_TOKEN_REFRESH_FAILED,
+    POLICY_OPTIONS,
     SCAN_INTERVAL,
     TOKEN_RENEW_BEFORE,
 )
@@ -55,6 +59,9 @@ _LOGGER = logging.getLogger(__name__)
 TOKEN_RETRY = timedelta(hours=1)
 # Read /info this often (and after every failed update) to notice a firmware upgrade.
 IDENTITY_CHECK = timedelta(hours=1)
+# The midnight closes of the lifetime counters (today / last seven days) are written at most this often.
+DAILY_STORE_VERSION = 1
+DAILY_SAVE_DELAY_S = 60.0
 
 # A type alias statement would read better, but ruff targets Python 3.11 for the whole repository.
 EnvoyConfigEntry: TypeAlias = ConfigEntry["EnvoyCoordinator"]
@@ -79,13 +86,34 @@ def make_session(hass: HomeAssistant, *, keep_alive: bool) -> aiohttp.ClientSess
     return aiohttp.ClientSession(connector=connector, cookie_jar=jar)
 
 
+def load_policy(options: Mapping[str, Any]) -> LoadPolicy:
+    """The Gateway's load policy from the entry's options (an unusable option keeps its default)."""
+    policy = LoadPolicy()
+    for option, name in POLICY_OPTIONS.items():
+        if option in options:
+            try:
+                policy = policy.with_options({name: options[option]})
+            except ValueError as err:
+                _LOGGER.warning("Ignoring the option %s: %s", option, err)
+    return policy
+
+
+def daily_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """Where one entry's midnight closes live between restarts."""
+    return Store(hass, DAILY_STORE_VERSION, f"{DOMAIN}.daily_energy.{entry_id}")
+
+
 def make_gateway(
-    host: str, data: Mapping[str, Any], session: aiohttp.ClientSession, *, keep_alive: bool = True
+    host: str, data: Mapping[str, Any], session: aiohttp.ClientSession, *, keep_alive: bool = True,
+    tz: tzinfo | None = None,
 ) -> Gateway:
-    """A Gateway for config entry data as this integration or HA core's integration writes it."""
+    """A Gateway for config entry data as this integration or HA core's integration writes it.
+
+    `tz`: the site's time zone, to rebuild today / last seven days from the lifetime counters.
+    """
     token = data.get(CONF_TOKEN) or None
     if data.get(CONF_USE_MANUAL_TOKEN):
-        return Gateway(host, session=session, token=token, keep_alive=keep_alive, cloud=cloud_endpoints())
+        return Gateway(host, session=session, token=token, keep_alive=keep_alive, cloud=cloud_endpoints(), tz=tz)
     return Gateway(
         host,
         session=session,
@@ -94,6 +122,7 @@ def make_gateway(
         token=token,
         keep_alive=keep_alive,
         cloud=cloud_endpoints(),
+        tz=tz,
     )
 
 
@@ -138,6 +167,7 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
         self.live: LivePowerCoordinator | None = None
         self.mac: str | None = None  # the Envoy's, read from /home after setup (read_mac)
         self.picked_sleep_band: str | None = None  # the AC battery sleep band picked in the select
+        self._daily_store = daily_store(hass, entry.entry_id)
 
     @property
     def serial(self) -> str:
@@ -159,8 +189,31 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
         info = self.gateway.info
         return not self.manual_token and info is not None and uses_tokens(info.firmware_version)
 
+    async def _restore_daily(self) -> None:
+        """Continue the midnight closes saved before the restart (a broken document: start afresh)."""
+        saved = await self._daily_store.async_load()
+        if saved is None:
+            return
+        try:
+            self.gateway.restore_daily(saved)
+        except InvalidState as err:
+            _LOGGER.warning("Envoy %s: starting the daily energy afresh: %s", self.gateway.host, err)
+
+    async def async_save_daily(self) -> None:
+        """Write the midnight closes now (the entry unloads)."""
+        daily = self.gateway.daily
+        if daily is not None:
+            await self._daily_store.async_save(daily.to_state())
+
+    @callback
+    def _save_daily(self) -> None:
+        daily = self.gateway.daily
+        if daily is not None:
+            self._daily_store.async_delay_save(daily.to_state, DAILY_SAVE_DELAY_S)
+
     async def _async_setup(self) -> None:
         """Identify, authenticate and probe the device once, before the first update."""
+        await self._restore_daily()
         try:
             info = await self.gateway.setup()
             self._check_serial(info)  # before any credential goes to another device
@@ -190,6 +243,8 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
 
     async def _async_update_data(self) -> GatewayData:
         try:
+            if self.gateway.quiet_now():  # the load policy's quiet window: the update asks nothing
+                return await self.gateway.update()
             if dt_util.utcnow() >= self._identity_due:
                 # a changed firmware makes the Gateway authenticate and probe again in update()
                 self._check_serial(await self.gateway.setup())
@@ -212,6 +267,7 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
             raise self._update_failed(err) from err
         self._check_serial(data.info)
         self._token_checked()
+        self._save_daily()
         if data.info.firmware != self.firmware:
             self._firmware_changed(data.info)
         return data

@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
-from iqgateway import GatewayData, IQGatewayError
+from iqgateway import Gateway, GatewayData, IQGatewayError
 from iqgateway.probe import probe_paths
 
 from .const import DOMAIN, OPTION_DIAGNOSTICS_INCLUDE_FIXTURES
@@ -188,6 +188,22 @@ def _entities_by_device(hass: HomeAssistant, entry: EnvoyConfigEntry) -> list[di
     return out
 
 
+def _daily(gateway: Gateway) -> dict[str, Any]:
+    """Today / last seven days per lifetime counter, rebuilt and as the device says, and the stored closes."""
+    daily = gateway.daily
+    if daily is None:
+        return {"enabled": False}
+    return {
+        "enabled": True,
+        "time_zone": str(daily.tz),
+        "rated_power_w": daily.rated_power_w,
+        "figures": {key: {**to_jsonable(figures), "device_disagrees": figures.device_disagrees}
+                    for key, figures in gateway.daily_figures.items()},
+        "closes": {key: {day.isoformat(): total for day, total in sorted(daily.closes(key).items())}
+                   for key in daily.keys},
+    }
+
+
 async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: EnvoyConfigEntry) -> dict[str, Any]:
     """The diagnostics report of one Envoy."""
     coordinator = entry.runtime_data
@@ -210,6 +226,8 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: EnvoyCo
         "update_interval_s": coordinator.update_interval.total_seconds() if coordinator.update_interval else None,
         "live_power": coordinator.live.as_diagnostics() if coordinator.live is not None else {"enabled": False},
         "derived_energy": coordinator.derived.as_diagnostics(),
+        "daily_energy": _daily(coordinator.gateway),
+        "load": gateway.load_report(),
     }
     report: dict[str, Any] = {
         "config_entry": entry.as_dict(),

@@ -65,6 +65,7 @@ from .sensor_hardware import (
     ENPOWER_SENSORS,
     INVERTER_SENSORS,
 )
+from .sensor_load import async_setup_load_sensors
 
 # the coordinator reads the Envoy; sensors never ask it themselves
 PARALLEL_UPDATES = 0
@@ -379,3 +380,4 @@ async def async_setup_entry(
     """Add the sensors of the hardware the Envoy reports, now and whenever more appears; then those beyond core."""
     track_entities(entry, all_sensor_descriptions(), EnvoySensor, async_add_entities)
     await async_setup_beyond_sensors(hass, entry, async_add_entities)
+    async_setup_load_sensors(entry, async_add_entities)

@@ -4,14 +4,15 @@
   change relays, battery settings and the generator. `CloudEndpoints` says where the Enphase cloud lives
   (tokens for firmware 7 and later); `Cadence` how often each endpoint is read.
 - `LivePower`: the one-second power flows (`LiveData`) of firmware 7 and later, polled beside the updates.
-- `GridEnergy`, `BatteryEnergy`: energy the gateway does not count itself, derived from the snapshots.
+- `GridEnergy`, `BatteryEnergy`: energy the gateway does not count itself, derived from the snapshots;
+  `DailyEnergy`: today and last seven days from the lifetime counters at local midnight (Gateway(tz=...)).
 - Every error raised is an `IQGatewayError` naming the host and endpoint.
 """
 
 from __future__ import annotations
 
 from .auth.enlighten import CloudEndpoints
-from .derived import BatteryEnergy, GridEnergy, GridEnergyTotals
+from .derived import BatteryEnergy, DailyEnergy, DailyFigures, GridEnergy, GridEnergyTotals
 from .endpoints.home import HomeInfo, NetworkInterface
 from .errors import (
     AuthenticationError,
@@ -25,6 +26,7 @@ from .errors import (
     HttpStatusError,
     InvalidCredentials,
     InvalidResponse,
+    InvalidState,
     IQGatewayError,
     MfaRequired,
     TokenExpired,
@@ -82,6 +84,8 @@ __all__ = [
     "CommunicationError",
     "ControlRejected",
     "CtMeter",
+    "DailyEnergy",
+    "DailyFigures",
     "DeviceInfo",
     "DeviceTimeout",
     "DeviceUnavailable",
@@ -105,6 +109,7 @@ __all__ = [
     "IQGatewayError",
     "InvalidCredentials",
     "InvalidResponse",
+    "InvalidState",
     "Inverter",
     "LiveData",
     "LiveMeter",

@@ -1,6 +1,6 @@
 """The `iqgateway` command: read a gateway, show its identity, run the simulator.
 
-    iqgateway read HOST [--username U] [--password P] [--token T] [--json] [--debug]
+    iqgateway read HOST [--username U] [--password P] [--token T] [--tz ZONE] [--state FILE] [--json] [--debug]
     iqgateway info HOST
     iqgateway simulate ...   (iqgateway.simulator.cli)
     iqgateway discover | watch | capture   (iqgateway.commands)
@@ -16,6 +16,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import orjson
@@ -25,6 +26,7 @@ from rich.table import Table
 
 from .commands import export as export_command
 from .commands import register_all as register_device_commands
+from .derived.daily_store import LOCAL, load_state, save_state, site_zone
 from .errors import IQGatewayError, UnsupportedFirmware
 from .firmware import uses_tokens
 from .gateway import Gateway
@@ -78,6 +80,16 @@ TokenOpt = Annotated[
     str | None,
     typer.Option("--token", "-t", envvar="IQGATEWAY_TOKEN", show_default=False, show_envvar=True,
                  help="Enphase token (JWT) for firmware >= 7."),
+]
+TzOpt = Annotated[
+    str,
+    typer.Option("--tz", help="The site's time zone (IANA name, or 'local'): today and last seven days are "
+                              "rebuilt from the lifetime counters at its midnights."),
+]
+StateOpt = Annotated[
+    Path | None,
+    typer.Option("--state", show_default=False, dir_okay=False,
+                 help="JSON file keeping the midnight closes between runs (read before, written after)."),
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Log every request (never secrets); tracebacks on errors.")]
 
@@ -137,18 +149,26 @@ def read(  # noqa: PLR0917 - typer maps parameters to options
     username: UsernameOpt = None,
     password: PasswordOpt = None,
     token: TokenOpt = None,
+    tz: TzOpt = LOCAL,
+    state: StateOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the snapshot as JSON.")] = False,
     debug: DebugOpt = False,
 ) -> None:
     """Read a gateway once: identity, authentication, probe and one update."""
 
     async def work() -> GatewayData:
-        gateway = Gateway(host, username=username, password=password, token=token)
+        gateway = Gateway(host, username=username, password=password, token=token, tz=site_zone(tz))
         try:
+            saved = load_state(state) if state is not None else None
+            if saved is not None:
+                gateway.restore_daily(saved)
             await gateway.setup()
             await gateway.authenticate()
             await gateway.probe()
-            return await gateway.update()
+            data = await gateway.update()
+            if state is not None and gateway.daily is not None:
+                save_state(state, gateway.daily.to_state())
+            return data
         finally:
             await gateway.close()
 

@@ -24,6 +24,10 @@ class IQGatewayError(Exception):
         return self._render()
 
 
+class InvalidState(IQGatewayError):
+    """A saved state document (daily closes, derived totals) that cannot be restored."""
+
+
 class CommunicationError(IQGatewayError):
     """The device could not be reached or did not answer usefully."""
 

@@ -9,16 +9,17 @@ Only a failure of the required production source, or of authentication, fails an
 any other endpoint that fails keeps its last good data, marked stale.
 
 Beside this module: auth/session.py (credentials and the token's lifecycle), rounds.py (one round's
-budget and failures), answer_cache.py (the last good answers), gateway_controls.py (the controls).
+budget and failures), answer_cache.py (the last good answers), gateway_controls.py (the controls),
+gateway_views.py (the properties, daily energy and the load policy).
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Mapping
+from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
 from . import controls
@@ -27,6 +28,8 @@ from .answer_cache import AnswerCache, run_parser
 from .assemble import assemble
 from .auth.enlighten import CloudEndpoints
 from .auth.session import AuthSession
+from .derived.daily_energy import DailyEnergy, DailyFigures
+from .derived.daily_readings import apply_daily
 from .errors import (
     AuthenticationError,
     AuthenticationRequired,
@@ -38,9 +41,11 @@ from .errors import (
     UnsupportedFirmware,
 )
 from .gateway_controls import GatewayControls
+from .gateway_views import GatewayViews
 from .guards import EnergyGuard
 from .info import INFO_PATH, parse_info
-from .models import AuthKind, DeviceInfo, Features, GatewayData
+from .models import DeviceInfo, Features, GatewayData
+from .policy import LoadGovernor, LoadPolicy
 from .probe import decide_features, probe_paths
 from .rounds import Round
 from .schedule import Cadence, Schedule, meters_carry_power
@@ -60,7 +65,7 @@ def _is_production_path(path: str) -> bool:
     return bare in ("/production.json", "/production", "/api/v1/production")
 
 
-class Gateway(GatewayControls):
+class Gateway(GatewayViews, GatewayControls):
     """One IQ Gateway. Not thread-safe; one asyncio task at a time uses it (updates and controls are serialised).
 
     `host` is "192.168.1.5", "host:port" or a URL with its scheme ("https://127.0.0.1:8443": that scheme
@@ -68,7 +73,9 @@ class Gateway(GatewayControls):
     passwords derive from the serial) or none; firmware 7 and later a `token`, or the Enlighten `username`
     and `password` to fetch and renew one. An injected `session` stays open on close(). `clock` (epoch seconds,
     default `time.time`) is the wall clock of the schedule and of the answers' timestamps; deadlines and
-    timeouts always run on the monotonic clock.
+    timeouts always run on the monotonic clock. With the site's time zone `tz`, today and last-seven-days are
+    rebuilt from the lifetime counters at local midnight (`daily`; the device's figures stay in `device_wh_*`).
+    `policy` (policy.py) spares the device: a quiet window, latency back-off, no reads at learned hang minutes.
 
         async with Gateway("192.168.1.5", token=token) as gateway:
             data = await gateway.update()  # setup, authenticate and probe happen on the first update
@@ -88,14 +95,19 @@ class Gateway(GatewayControls):
         cloud: CloudEndpoints | None = None,
         cadence: Cadence | None = None,
         clock: Callable[[], float] | None = None,
+        tz: tzinfo | None = None,
+        policy: LoadPolicy | None = None,
     ) -> None:
         self._transport = Transport(host, session=session, keep_alive=keep_alive, request_timeout=request_timeout)
         self._auth = AuthSession(self._transport, username=username, password=password, token=token, cloud=cloud)
         self._request_timeout = request_timeout
         self._update_deadline = update_deadline
-        self._schedule = Schedule(cadence)
+        self._governor = LoadGovernor(policy, tz)
+        self._schedule = Schedule(cadence, self._governor)
         self._clock = clock if clock is not None else time.time
-        self._guard = EnergyGuard()
+        self._guard = EnergyGuard(tz=tz)
+        self._daily = DailyEnergy(tz) if tz is not None else None
+        self._daily_figures: Mapping[str, DailyFigures] = {}
         self._cache = AnswerCache(self._transport.host)
         self._lock = asyncio.Lock()
         self._info: DeviceInfo | None = None
@@ -105,72 +117,6 @@ class Gateway(GatewayControls):
 
     def __repr__(self) -> str:
         return f"Gateway(host={self.host!r}, auth={self._auth.kind})"
-
-    # ------------------------------------------------------------------ properties
-
-    @property
-    def host(self) -> str:
-        """The device address as errors name it ("192.168.1.5", "127.0.0.1:8443")."""
-        return self._transport.host
-
-    @property
-    def info(self) -> DeviceInfo | None:
-        """The identity read by setup() (None before)."""
-        return self._info
-
-    @property
-    def features(self) -> Features | None:
-        """What the probe found (None before the probe, or after a firmware change)."""
-        return self._features
-
-    @property
-    def data(self) -> GatewayData | None:
-        """The last snapshot an update or a control produced (None before the first)."""
-        return self._data
-
-    @property
-    def auth_kind(self) -> AuthKind | None:
-        """How requests are authenticated: none, digest or token (None before authenticate())."""
-        return self._auth.kind
-
-    @property
-    def token(self) -> str | None:
-        """The token in use (a secret: store it, never log it); None without token auth."""
-        return self._auth.token
-
-    @property
-    def token_expires_at(self) -> dt.datetime | None:
-        """When the token in use expires (UTC), from its payload."""
-        return self._auth.token_expires_at
-
-    @property
-    def token_user(self) -> str | None:
-        """Whom the token in use is for: "owner" or "installer"."""
-        return self._auth.token_user
-
-    @property
-    def manual_token(self) -> bool:
-        """The token was pasted and cannot be renewed here (no Enlighten username and password)."""
-        return self._auth.manual_token
-
-    @property
-    def url(self) -> str:
-        """The device's base URL (scheme settled by setup())."""
-        return self._transport.base_url
-
-    @property
-    def update_deadline(self) -> float:
-        """Seconds an update (and the probe) may take in all."""
-        return self._update_deadline
-
-    @update_deadline.setter
-    def update_deadline(self, seconds: float) -> None:
-        self._update_deadline = float(seconds)
-
-    @property
-    def cadence(self) -> Cadence:
-        """How often each endpoint family is read."""
-        return self._schedule.cadence
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -291,7 +237,10 @@ class Gateway(GatewayControls):
         """GET one endpoint as an Answer; a communication failure is an Answer with `error` set."""
         if round_ is not None:
             round_.in_flight = path
+        started, wall = time.monotonic(), self._clock()
         answer = await self._answer("GET", path, required=required, round_=round_)
+        self._governor.note(path, wall, time.monotonic() - started, failed=answer.error is not None
+                            or answer.status >= 500, timed_out=isinstance(answer.error, DeviceTimeout))
         if round_ is not None:
             round_.note(answer)
         return answer
@@ -369,6 +318,8 @@ class Gateway(GatewayControls):
             return await self._update()
 
     async def _update(self) -> GatewayData:
+        if self._features and self._info and self.quiet_now():
+            return self._assemble(self._info, self._features)  # the quiet window: nothing is asked
         if self._info is None:
             await self.setup()
         else:
@@ -426,6 +377,8 @@ class Gateway(GatewayControls):
         data = run_parser(lambda: assemble(info, features, answers, host=self.host, statuses=statuses, now=now),
                           host=self.host, path=source)
         data = run_parser(lambda: self._guard.apply(data), host=self.host, path=source)
+        if self._daily is not None:
+            data, self._daily_figures = apply_daily(self._daily, data)
         self._align_inverters(data, features, now)
         self._data = data
         return data
@@ -441,10 +394,6 @@ class Gateway(GatewayControls):
         reports = [inv.last_report_date for inv in data.inverters.values() if inv.last_report_date]
         if reports:
             self._schedule.expect_next_report(path, float(max(reports)), now)
-
-    def endpoint_due_at(self, path: str) -> float | None:
-        """Epoch seconds when `path` is next due (None: due now or on demand)."""
-        return self._schedule.next_due(path)
 
 
 def _rooted(path: str) -> str:

@@ -126,6 +126,11 @@ class EnergyReading:
     wh_last_seven_days: float | None
     wh_lifetime: float | None
     phases: Mapping[str, EnergyReading] | None = None
+    # With a site time zone (Gateway(tz=...)), wh_today / wh_last_seven_days are rebuilt from the lifetime
+    # counter at local midnight (derived/daily_energy.py); these keep the device's own figures.
+    device_wh_today: float | None = None
+    device_wh_last_seven_days: float | None = None
+    device_daily_disagrees: bool = False
 
 
 @dataclass(frozen=True, slots=True)

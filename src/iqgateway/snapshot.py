@@ -17,7 +17,8 @@ from .models import EnergyReading, GatewayData, MeterReading
 
 SCHEMA_VERSION = 1
 
-_ENERGY_LEAVES = ("watts_now", "wh_today", "wh_last_seven_days", "wh_lifetime")
+_ENERGY_LEAVES = ("watts_now", "wh_today", "wh_last_seven_days", "wh_lifetime", "device_wh_today",
+                  "device_wh_last_seven_days", "device_daily_disagrees")
 
 
 def plain(value: Any) -> Any:

@@ -46,6 +46,7 @@ from .faults import (
     OPEN_PATHS,
     Fault,
     FaultInjector,
+    daily_as_lifetime,
     drifted,
     has_counters,
     make_fault,
@@ -77,7 +78,8 @@ DEVICE_HEADERS: Mapping[str, str] = MappingProxyType({
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
 })
-ANSWER_FAULT_KINDS = frozenset({"status", "garbage", "truncate", "drift", "wrongtype", "empty", "spike", "zero"})
+ANSWER_FAULT_KINDS = frozenset({"status", "garbage", "truncate", "drift", "wrongtype", "empty", "spike", "zero",
+                                "lifetoday"})
 
 
 @dataclass(slots=True)
@@ -284,6 +286,10 @@ class SimulatedEnvoy:
         if stall is not None and self._in_nightly_stall(stall):
             exchange.fault = stall.label
             await self._hang(request, float(stall.params.get("seconds", DEFAULT_STALL_HANG_S)))
+        hourly = next(iter(faults.matching("hourly", path, query)), None)
+        if hourly is not None and self._device_minute() % 60 - int(hourly.params.get("minute", 17)) in (0, 1):
+            exchange.fault = hourly.label
+            await self._hang(request, float(hourly.params.get("seconds", DEFAULT_HANG_S)))
         if faults.booting() and path not in OPEN_PATHS:
             exchange.fault = "boot"
             return self._response(503, status_page(503), HTML_TYPE)
@@ -347,7 +353,7 @@ class SimulatedEnvoy:
 
     @staticmethod
     def _applies(fault: Fault, reply: Reply) -> bool:
-        if fault.kind in ("spike", "zero"):
+        if fault.kind in ("spike", "zero", "lifetoday"):
             return reply.status == 200 and has_counters(reply.body)
         return True
 
@@ -365,7 +371,8 @@ class SimulatedEnvoy:
             return 200, b"", reply.content_type, {}
         if kind == "truncate":
             return reply.status, truncated(reply.body), reply.content_type, {}
-        transform = {"drift": drifted, "wrongtype": wrong_types, "spike": spiked, "zero": zeroed}[kind]
+        transform = {"drift": drifted, "wrongtype": wrong_types, "spike": spiked, "zero": zeroed,
+                     "lifetoday": daily_as_lifetime}[kind]
         changed = transform(reply.body)
         return reply.status, reply.body if changed is None else changed, reply.content_type, {}
 
@@ -380,15 +387,18 @@ class SimulatedEnvoy:
         elif action.kind == "revoke":
             self.revoke_tokens()
 
-    def _in_nightly_stall(self, fault: Fault) -> bool:
+    def _device_minute(self) -> int:
+        """Minutes since the device's local midnight (its simulated clock, or this machine's)."""
         clock = getattr(self.source, "clock", None)
         now = clock.now() if clock is not None and callable(getattr(clock, "now", None)) else None
         if not isinstance(now, datetime.datetime):
             now = datetime.datetime.now()
+        return now.hour * 60 + now.minute
+
+    def _in_nightly_stall(self, fault: Fault) -> bool:
         start_hour, _, start_minute = str(fault.params.get("start", "23:00")).partition(":")
         start = int(start_hour) * 60 + int(start_minute or 0)
-        minute = now.hour * 60 + now.minute
-        return start <= minute < start + int(fault.params.get("minutes", 5))
+        return start <= self._device_minute() < start + int(fault.params.get("minutes", 5))
 
     async def _hang(self, request: web.BaseRequest, seconds: float) -> None:
         """No answer for `seconds`, then the connection closes without one."""
