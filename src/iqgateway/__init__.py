@@ -26,6 +26,7 @@ from .errors import (
     InvalidResponse,
     IQGatewayError,
     MfaRequired,
+    StaleError,
     TokenExpired,
     UnsupportedFirmware,
 )
@@ -108,6 +109,7 @@ __all__ = [
     "MeasurementType",
     "MeterReading",
     "MfaRequired",
+    "StaleError",
     "StorageMode",
     "StorageSettings",
     "TokenExpired",

@@ -7,16 +7,14 @@
 
 HOST is "192.168.1.5", "host:port" or a URL with its scheme ("https://127.0.0.1:8443"; then
 exactly that scheme is used). Credentials may also come from IQGATEWAY_USERNAME,
-IQGATEWAY_PASSWORD and IQGATEWAY_TOKEN. Errors are one line on stderr, exit code 1.
+IQGATEWAY_PASSWORD and IQGATEWAY_TOKEN. Errors are one line on stderr (commands/failures.py has the
+exit codes).
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import orjson
 import typer
@@ -25,17 +23,26 @@ from rich.table import Table
 
 from .commands import export as export_command
 from .commands import register_all as register_device_commands
-from .errors import IQGatewayError, UnsupportedFirmware
+from .commands.connect import (
+    DebugOption,
+    HostArgument,
+    PasswordOption,
+    TokenOption,
+    UsernameOption,
+    credentials_for,
+    run_async,
+)
+from .commands.failures import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, line
+from .commands.progress import Spinner
 from .firmware import uses_tokens
 from .gateway import Gateway
 from .models import DeviceInfo, GatewayData
+from .probe import probe_paths
 from .simulator import cli as simulator_cli
 from .snapshot import snapshot_dict
 
-T = TypeVar("T")
-
 # the whole `read` (identity, auth, probe, first update) ends within this many seconds
-READ_BUDGET_S = 55.0
+READ_BUDGET_S = 120.0
 
 app = typer.Typer(
     name="iqgateway",
@@ -45,68 +52,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-HostArg = Annotated[str, typer.Argument(help="Gateway address: IP, host:port, or URL with scheme.", show_default=False)]
-UsernameOpt = Annotated[
-    str | None,
-    typer.Option("--username", "-u", envvar="IQGATEWAY_USERNAME", show_default=False,
-                 help="Local user (installer/envoy, firmware < 7) or Enlighten e-mail (firmware >= 7)."),
-]
-PasswordOpt = Annotated[
-    str | None,
-    typer.Option("--password", "-p", envvar="IQGATEWAY_PASSWORD", show_default=False, show_envvar=True,
-                 help="Password (installer's is derived from the serial when left out)."),
-]
-TokenOpt = Annotated[
-    str | None,
-    typer.Option("--token", "-t", envvar="IQGATEWAY_TOKEN", show_default=False, show_envvar=True,
-                 help="Enphase token (JWT) for firmware >= 7."),
-]
-DebugOpt = Annotated[bool, typer.Option("--debug", help="Log every request (never secrets); tracebacks on errors.")]
-
-
-class _Failed(Exception):
-    """An error already reported to the user."""
-
-
-def _setup_logging(debug: bool) -> None:
-    if not debug:
-        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-        return
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("iqgateway").setLevel(logging.DEBUG)
-
-
-def _fail(err: BaseException, debug: bool) -> typer.Exit:
-    """Print one line for the error (a traceback too with --debug); exit code 1."""
-    if debug:
-        import traceback
-
-        traceback.print_exception(err, file=sys.stderr)
-    if isinstance(err, IQGatewayError):
-        message = str(err)
-        if isinstance(err, UnsupportedFirmware) and err.firmware and err.firmware not in message:
-            message = f"{message} (firmware {err.firmware})"
-    elif isinstance(err, TimeoutError):
-        message = f"no result within {READ_BUDGET_S:g} s"
-    else:
-        message = f"internal error ({type(err).__name__}); run with --debug for details"
-    typer.echo(f"iqgateway: {message}", err=True)
-    return typer.Exit(1)
-
-
-def _run(debug: bool, work: Callable[[], Awaitable[T]]) -> T:
-    _setup_logging(debug)
-
-    async def bounded() -> T:
-        async with asyncio.timeout(READ_BUDGET_S):
-            return await work()
-
-    try:
-        return asyncio.run(bounded())
-    except KeyboardInterrupt:
-        raise typer.Exit(130) from None
-    except Exception as err:  # noqa: BLE001 - every failure becomes one line (a traceback with --debug)
-        raise _fail(err, debug) from None
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 
 def _dumps(doc: Any) -> str:
@@ -115,26 +61,35 @@ def _dumps(doc: Any) -> str:
 
 @app.command()
 def read(  # noqa: PLR0917 - typer maps parameters to options
-    host: HostArg,
-    username: UsernameOpt = None,
-    password: PasswordOpt = None,
-    token: TokenOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the snapshot as JSON.")] = False,
-    debug: DebugOpt = False,
+    host: HostArgument,
+    username: UsernameOption = None,
+    password: PasswordOption = None,
+    token: TokenOption = None,
+    as_json: JsonOption = False,
+    debug: DebugOption = False,
 ) -> None:
     """Read a gateway once: identity, authentication, probe and one update."""
+    address, credentials = credentials_for(host, username, password, token)
+    spinner = Spinner(not as_json)
 
     async def work() -> GatewayData:
-        gateway = Gateway(host, username=username, password=password, token=token)
-        try:
-            await gateway.setup()
-            await gateway.authenticate()
-            await gateway.probe()
-            return await gateway.update()
-        finally:
-            await gateway.close()
+        async with spinner:
+            gateway = Gateway(address, username=credentials.username, password=credentials.password,
+                              token=credentials.token, on_request=spinner.request)
+            try:
+                spinner.phase("reading the identity")
+                info_ = await gateway.setup()
+                spinner.phase("authenticating")
+                await gateway.authenticate()
+                spinner.phase(f"probing {len(probe_paths(info_))} endpoints")
+                await gateway.probe()
+                spinner.phase("reading")
+                return await gateway.update()
+            finally:
+                await gateway.close()
 
-    data = _run(debug, work)
+    data = run_async(work(), debug=debug, host=address, secrets=(credentials.password, token),
+                     budget_s=READ_BUDGET_S)
     if as_json:
         typer.echo(_dumps(snapshot_dict(data)))
     else:
@@ -142,18 +97,21 @@ def read(  # noqa: PLR0917 - typer maps parameters to options
 
 
 @app.command()
-def info(host: HostArg, as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
-         debug: DebugOpt = False) -> None:
+def info(host: HostArgument, as_json: JsonOption = False, debug: DebugOption = False) -> None:
     """Show a gateway's identity (serial, firmware, part number) from /info; needs no credentials."""
+    address, _ = credentials_for(host, None, None, None)
+    spinner = Spinner(not as_json)
 
     async def work() -> tuple[DeviceInfo, str]:
-        gateway = Gateway(host)
-        try:
-            return await gateway.setup(), gateway.url
-        finally:
-            await gateway.close()
+        async with spinner:
+            gateway = Gateway(address, on_request=spinner.request)
+            try:
+                spinner.phase("reading the identity")
+                return await gateway.setup(), gateway.url
+            finally:
+                await gateway.close()
 
-    identity, url = _run(debug, work)
+    identity, url = run_async(work(), debug=debug, host=address, budget_s=READ_BUDGET_S)
     doc = {
         "url": url,
         "serial": identity.serial,
@@ -236,9 +194,26 @@ register_device_commands(app)  # discover, watch, capture
 export_command.register(app)
 
 
+def run(args: list[str] | None = None) -> int:
+    """Run the command line; a usage error is one `iqgateway: ...` line too (exit code 2)."""
+    args = sys.argv[1:] if args is None else args
+    try:
+        result = app(args=args or ["--help"], prog_name="iqgateway", standalone_mode=False)
+    except typer.Abort:
+        return EXIT_INTERRUPTED
+    except typer.TyperException as err:  # usage errors (bad or missing arguments) and other click errors
+        ctx = getattr(err, "ctx", None)
+        command = getattr(ctx, "command_path", None) or "iqgateway"
+        code = getattr(err, "exit_code", EXIT_ERROR)
+        hint = f" (see {command} --help)" if code == EXIT_USAGE else ""
+        line(f"{command}: {err.format_message()}{hint}")
+        return code if isinstance(code, int) else EXIT_ERROR
+    return result if isinstance(result, int) else 0
+
+
 def main() -> None:
     """Entry point of the `iqgateway` console script."""
-    app()
+    sys.exit(run())
 
 
 if __name__ == "__main__":

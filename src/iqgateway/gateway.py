@@ -15,6 +15,7 @@ budget and failures), answer_cache.py (the last good answers), gateway_controls.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import time
@@ -37,14 +38,15 @@ from .errors import (
     IQGatewayError,
     UnsupportedFirmware,
 )
+from .freshness import DEFAULT_STALE_AFTER, PowerWatch, newest_answer, parts_updated_at
 from .gateway_controls import GatewayControls
 from .guards import EnergyGuard
 from .info import INFO_PATH, parse_info
 from .models import AuthKind, DeviceInfo, Features, GatewayData
 from .probe import decide_features, probe_paths
 from .rounds import Round
-from .schedule import Cadence, Schedule, meters_carry_power
-from .transport import HttpReply, Transport
+from .schedule import LIVE_POWER_PATH, Cadence, Schedule, meters_carry_power
+from .transport import RETRY_DELAYS_S, HttpReply, Transport
 
 if TYPE_CHECKING:
     import aiohttp
@@ -68,7 +70,10 @@ class Gateway(GatewayControls):
     passwords derive from the serial) or none; firmware 7 and later a `token`, or the Enlighten `username`
     and `password` to fetch and renew one. An injected `session` stays open on close(). `clock` (epoch seconds,
     default `time.time`) is the wall clock of the schedule and of the answers' timestamps; deadlines and
-    timeouts always run on the monotonic clock.
+    timeouts always run on the monotonic clock. After `stale_after` updates in a row without a usable answer
+    of the live-power source, update() raises StaleError (a failed production source fails it at once).
+    `retry_delays` are the pauses before a failed request is tried again (connection errors, 503).
+    `on_request(path)` is called before each request (a progress display).
 
         async with Gateway("192.168.1.5", token=token) as gateway:
             data = await gateway.update()  # setup, authenticate and probe happen on the first update
@@ -88,14 +93,20 @@ class Gateway(GatewayControls):
         cloud: CloudEndpoints | None = None,
         cadence: Cadence | None = None,
         clock: Callable[[], float] | None = None,
+        stale_after: int = DEFAULT_STALE_AFTER,
+        retry_delays: tuple[float, ...] = RETRY_DELAYS_S,
+        on_request: Callable[[str], None] | None = None,
     ) -> None:
-        self._transport = Transport(host, session=session, keep_alive=keep_alive, request_timeout=request_timeout)
+        self._transport = Transport(host, session=session, keep_alive=keep_alive, request_timeout=request_timeout,
+                                    retry_delays=retry_delays)
         self._auth = AuthSession(self._transport, username=username, password=password, token=token, cloud=cloud)
         self._request_timeout = request_timeout
         self._update_deadline = update_deadline
         self._schedule = Schedule(cadence)
         self._clock = clock if clock is not None else time.time
         self._guard = EnergyGuard()
+        self._power = PowerWatch(stale_after)
+        self._on_request = on_request
         self._cache = AnswerCache(self._transport.host)
         self._lock = asyncio.Lock()
         self._info: DeviceInfo | None = None
@@ -168,6 +179,11 @@ class Gateway(GatewayControls):
         self._update_deadline = float(seconds)
 
     @property
+    def stale_after(self) -> int:
+        """Updates in a row without a usable live-power answer after which update() raises StaleError."""
+        return self._power.stale_after
+
+    @property
     def cadence(self) -> Cadence:
         """How often each endpoint family is read."""
         return self._schedule.cadence
@@ -188,6 +204,7 @@ class Gateway(GatewayControls):
         """GET /info (no auth): serial, firmware, part number; settles https or http."""
         try:
             async with asyncio.timeout(self._update_deadline):
+                self._notify(INFO_PATH)
                 reply = await self._transport.resolve_scheme(INFO_PATH)
         except TimeoutError:
             raise DeviceTimeout(f"no identity within {self._update_deadline:g} s", host=self.host,
@@ -220,6 +237,10 @@ class Gateway(GatewayControls):
         except CommunicationError as err:
             self._info_at = self._clock()
             _LOGGER.debug("%s: identity check failed: %s", self.host, err.message)
+
+    def _notify(self, path: str) -> None:
+        if self._on_request is not None:
+            self._on_request(path)
 
     def _forget_device(self) -> None:
         self._auth.forget_device()
@@ -291,6 +312,7 @@ class Gateway(GatewayControls):
         """GET one endpoint as an Answer; a communication failure is an Answer with `error` set."""
         if round_ is not None:
             round_.in_flight = path
+        self._notify(path)
         answer = await self._answer("GET", path, required=required, round_=round_)
         if round_ is not None:
             round_.note(answer)
@@ -359,6 +381,7 @@ class Gateway(GatewayControls):
         self._schedule.reset()
         self._schedule.meters_carry_power = meters_carry_power(features)
         self._cache.keep_probe_answers(answers, features.endpoints)
+        self._power.reset()
         return features
 
     # ------------------------------------------------------------------ update
@@ -387,12 +410,16 @@ class Gateway(GatewayControls):
         if required is not None and required in due:
             due.remove(required)
             due.insert(0, required)
-        round_ = Round(self._update_deadline)
+        # once live power went missing, no retries until the device answers again
+        round_ = Round(self._update_deadline, retries=self._power.misses == 0)
         try:
             async with asyncio.timeout(round_.hard_limit_s):
                 for path in due:
                     answer = self._cache.probe_answer(path, now)
                     if answer is None:
+                        if path != required and round_.device_down():
+                            self._cache.skipped(path, "skipped: the device stopped answering")
+                            continue
                         if path != required and round_.remaining() < 1.0:
                             self._cache.skipped(path, "skipped: update deadline reached")
                             continue
@@ -406,7 +433,18 @@ class Gateway(GatewayControls):
                                 endpoint=round_.in_flight) from None
         finally:
             self._cache.drop_probe_answers()
+        power = self._power_path(features)
+        if power is not None:
+            later = self._clock()
+            self._power.after_update(host=self.host, path=power, asked=power in due,
+                                     status=self._cache.statuses(later).get(power), now=later)
         return self._assemble(info, features)
+
+    def _power_path(self, features: Features) -> str | None:
+        """Where live power comes from: the CT readings when they carry it, else the production source."""
+        if self._schedule.meters_carry_power and LIVE_POWER_PATH in features.endpoints:
+            return LIVE_POWER_PATH
+        return features.production_source
 
     async def _read_back(self, paths: tuple[str, ...]) -> GatewayData:
         """After a write: read the touched endpoints again and assemble a new snapshot."""
@@ -423,8 +461,11 @@ class Gateway(GatewayControls):
         statuses = self._cache.statuses(now)
         answers = self._cache.good()
         source = features.production_source
-        data = run_parser(lambda: assemble(info, features, answers, host=self.host, statuses=statuses, now=now),
-                          host=self.host, path=source)
+        stamp = newest_answer(statuses)
+        data = run_parser(lambda: assemble(info, features, answers, host=self.host, statuses=statuses,
+                                           now=now if stamp is None else stamp), host=self.host, path=source)
+        data = dataclasses.replace(data, parts_updated_at=parts_updated_at(features, statuses,
+                                                                           self._power_path(features)))
         data = run_parser(lambda: self._guard.apply(data), host=self.host, path=source)
         self._align_inverters(data, features, now)
         self._data = data

@@ -442,7 +442,7 @@ class GatewayData:
     generator: Generator | None
     tariff_raw: Mapping[str, Any] | None = None  # the whole tariff document, for read-modify-write
     live: LiveData | None = None
-    updated_at: float | None = None  # epoch seconds
+    updated_at: float | None = None  # epoch seconds of the newest real answer in this snapshot
     endpoints: Mapping[str, EndpointStatus] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict)  # path -> decoded body (diagnostics)
     # Metered hardware without a production CT: the idle CT slot's counters as production.json reports them
@@ -454,3 +454,5 @@ class GatewayData:
     # False when the CT configuration (/ivp/meters) could not be read: phase_count / phase_mode are then only
     # defaults (1 / None) and the snapshot reports them as null.
     phase_layout_known: bool = True
+    # part name ("production", "meters", "encharge", ...) -> epoch seconds of its newest real answer
+    parts_updated_at: Mapping[str, float | None] = field(default_factory=dict)

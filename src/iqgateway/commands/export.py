@@ -9,8 +9,7 @@ from typing import Annotated
 import typer
 
 from .connect import DebugOption, run_async
-
-EXIT_USAGE = 2
+from .failures import EXIT_USAGE, line
 
 
 def register(app: typer.Typer) -> None:
@@ -32,11 +31,11 @@ def export(
     try:
         settings = load_config(config)
     except ConfigError as err:
-        typer.echo(f"Error: {err}", err=True)
+        line(str(err))
         raise typer.Exit(EXIT_USAGE) from None
     missing = missing_extra(settings)
     if missing is not None:
-        typer.echo(f"Error: the export needs {missing}: pip install 'iqgateway[export]'", err=True)
+        line(f"export: the export needs {missing}: pip install 'iqgateway[export]'")
         raise typer.Exit(EXIT_USAGE)
     if check:
         typer.echo(f"{config}: {len(settings.gateways)} gateway(s), every {settings.interval_s:g} s")
