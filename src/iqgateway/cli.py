@@ -50,6 +50,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: metavars as given (HOST, SECONDS), no <bool>/<str> type labels
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
@@ -68,7 +69,10 @@ def read(  # noqa: PLR0917 - typer maps parameters to options
     as_json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Read a gateway once: identity, authentication, probe and one update."""
+    """Read a gateway once: identity, authentication, probe and one update.
+
+    HOST is the Envoy's address: an IP, host:port, or a URL (https://host:port: exactly that scheme).
+    """
     address, credentials = credentials_for(host, username, password, token)
     spinner = Spinner(not as_json)
 
@@ -98,7 +102,10 @@ def read(  # noqa: PLR0917 - typer maps parameters to options
 
 @app.command()
 def info(host: HostArgument, as_json: JsonOption = False, debug: DebugOption = False) -> None:
-    """Show a gateway's identity (serial, firmware, part number) from /info; needs no credentials."""
+    """Show a gateway's identity (serial, firmware, part number) from /info; needs no credentials.
+
+    HOST is the Envoy's address: an IP, host:port, or a URL (https://host:port: exactly that scheme).
+    """
     address, _ = credentials_for(host, None, None, None)
     spinner = Spinner(not as_json)
 
@@ -206,7 +213,8 @@ def run(args: list[str] | None = None) -> int:
         command = getattr(ctx, "command_path", None) or "iqgateway"
         code = getattr(err, "exit_code", EXIT_ERROR)
         hint = f" (see {command} --help)" if code == EXIT_USAGE else ""
-        line(f"{command}: {err.format_message()}{hint}")
+        name = command.removeprefix("iqgateway").strip()
+        line(f"{name + ': ' if name else ''}{err.format_message()}{hint}")
         return code if isinstance(code, int) else EXIT_ERROR
     return result if isinstance(result, int) else 0
 

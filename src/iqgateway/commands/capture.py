@@ -23,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ..errors import IQGatewayError
 from ..simulator.replay import file_name
 from .connect import (
+    HOST_HELP,
     Credentials,
     DebugOption,
     HostArgument,
@@ -121,15 +122,13 @@ def redact_headers(headers: Mapping[str, str], secrets: tuple[str, ...] = ()) ->
 
 
 def register(app: typer.Typer) -> None:
-    app.command("capture", help="Save every endpoint's answer to DIR (replay with `iqgateway simulate --replay`).")(
-        capture
-    )
+    app.command("capture", help="Save every endpoint's answer to DIR (replay with `iqgateway simulate --replay "
+                "DIR`).\n\n" + HOST_HELP + " DIR is created; files in it are replaced.")(capture)
 
 
 def capture(
     host: HostArgument,
-    directory: Annotated[Path, typer.Argument(metavar="DIR", help="Folder to write (created; existing files are "
-                                              "replaced).", show_default=False)],
+    directory: Annotated[Path, typer.Argument(metavar="DIR", hidden=True, show_default=False)],
     *,
     username: UsernameOption = None,
     password: PasswordOption = None,

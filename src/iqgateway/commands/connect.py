@@ -22,10 +22,12 @@ T = TypeVar("T")
 
 __all__ = ["EXIT_ERROR", "Credentials", "connected", "credentials_for", "error_console", "exit_code", "run_async"]
 
+# Typer labels every listed argument with its Python type (`HOST <str>`): HOST is described in each command's
+# help instead (HOST_HELP) and left out of the argument list.
+HOST_HELP = "HOST is the Envoy's address: an IP, host:port, or a URL (https://host:port: exactly that scheme)."
 HostArgument = Annotated[
     str,
-    typer.Argument(metavar="HOST", callback=check_host, show_default=False,
-                   help="Envoy address: IP, host:port or a URL (https://host:port: that scheme only)."),
+    typer.Argument(metavar="HOST", callback=check_host, show_default=False, hidden=True),
 ]
 UsernameOption = Annotated[
     str | None,

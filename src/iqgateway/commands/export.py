@@ -15,12 +15,13 @@ from .failures import EXIT_USAGE, line
 def register(app: typer.Typer) -> None:
     app.command(
         "export",
-        help="Follow the gateways of CONFIG.toml into MQTT (Home Assistant discovery) and Prometheus /metrics.",
+        help="Follow the gateways of CONFIG.toml into MQTT (Home Assistant discovery) and Prometheus /metrics."
+             "\n\nCONFIG is the TOML configuration (docs/export.md).",
     )(export)
 
 
 def export(
-    config: Annotated[Path, typer.Argument(help="The TOML configuration (docs/export.md).", show_default=False)],
+    config: Annotated[Path, typer.Argument(metavar="CONFIG", hidden=True, show_default=False)],
     *,
     check: Annotated[bool, typer.Option("--check", help="Check the configuration and exit.")] = False,
     debug: DebugOption = False,

@@ -23,6 +23,7 @@ from ..models import Feature
 from ..schedule import LIVE_POWER_PATH
 from .arguments import check_positive_seconds
 from .connect import (
+    HOST_HELP,
     Credentials,
     DebugOption,
     HostArgument,
@@ -44,7 +45,8 @@ if TYPE_CHECKING:
 
 
 def register(app: typer.Typer) -> None:
-    app.command("watch", help="Show power flows live (production, consumption, grid, battery).")(watch)
+    app.command("watch", help="Show power flows live (production, consumption, grid, battery).\n\n" + HOST_HELP)(
+        watch)
 
 
 def watch(
