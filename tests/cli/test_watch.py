@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import sys
 
 import pytest
 
 from iqgateway.simulator.replay import ReplaySource
 from iqgateway.simulator.server import SimulatedEnvoy
-from tests.cli.common import invoke_async
+from tests.cli.common import WIDE, invoke_async
 from tests.shared import CAPTURES, REFS_PYENPHASE
 
 CAPTURE = "7.6.175_with_cts"  # metered: production, total and net consumption CTs
@@ -75,3 +78,30 @@ async def test_watch_unreachable_host_names_it_and_exits_5(unused_tcp_port: int)
     assert "connection refused" in result.stderr
     assert "connect call" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+async def test_watch_of_a_device_that_stops_says_stale_then_exits_5() -> None:
+    serial = _reference()["serial"]
+    async with SimulatedEnvoy(ReplaySource(CAPTURES / CAPTURE)) as envoy:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "iqgateway.cli", "watch", envoy.url, "--interval", "1", "--count", "10",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL,
+            env={**os.environ, **WIDE, "IQGATEWAY_TOKEN": envoy.mint_token()},
+        )
+        assert proc.stdout is not None
+        before = b""
+        async with asyncio.timeout(60):
+            while b"firmware" not in before:  # the first table's caption: the device answered
+                before += await proc.stdout.readline()
+        await envoy.stop()
+        async with asyncio.timeout(60):
+            after, err = await proc.communicate()
+    assert proc.returncode == 5
+    assert b"stale" not in before
+    tables = after.decode().split(f"Envoy {serial}")[1:]
+    assert tables, after
+    assert all("stale, no new power reading for" in table.splitlines()[0] for table in tables)
+    assert len(tables) <= 3  # the budget: the third update without a power reading ends the watch
+    assert err.decode().splitlines() == [err.decode().strip()]
+    assert err.decode().startswith(f"iqgateway: {envoy.address} /ivp/meters/readings: power readings are stale")
+    assert "connection refused" in err.decode()
