@@ -57,7 +57,8 @@ async def test_a_slow_read_shows_the_spinner_with_its_step() -> None:
     assert code == 0, shown
     assert re.search(r"probing \d+ endpoints… /ivp/meters\b", shown)  # the step, with the endpoint in flight
     assert any(frame in shown for frame in SPINNER_FRAMES)
-    assert f"IQ Gateway {envoy.source.serial}" in shown  # the summary follows
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)
+    assert f"IQ Gateway {envoy.source.serial}" in plain  # the summary follows
 
 
 async def test_no_spinner_with_json_even_on_a_terminal() -> None:
