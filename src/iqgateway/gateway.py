@@ -18,6 +18,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,12 @@ if TYPE_CHECKING:
     import aiohttp
 
 _LOGGER = logging.getLogger(__name__)
+
+# After this many probe endpoints hung, the others (not production) get PROBE_SHORT_TIMEOUT_S.
+PROBE_HANGS_BEFORE_SHORT = 2
+PROBE_SHORT_TIMEOUT_S = 3.0
+# Endpoints that did not answer the probe are asked again (a new probe) this long after it.
+REPROBE_AFTER_S = 300.0
 
 # Inverter endpoints are aligned with the inverters' reporting only from an answer at most this old.
 ALIGN_WITHIN_S = 5.0
@@ -112,6 +119,7 @@ class Gateway(GatewayControls):
         self._info: DeviceInfo | None = None
         self._info_at = 0.0
         self._features: Features | None = None
+        self._reprobe_at: float | None = None
         self._data: GatewayData | None = None
 
     def __repr__(self) -> str:
@@ -295,9 +303,10 @@ class Gateway(GatewayControls):
         return reply
 
     async def _answer(self, method: str, path: str, *, required: bool, body: bytes | None = None,
-                      round_: Round | None = None) -> Answer:
+                      round_: Round | None = None, limit_s: float | None = None) -> Answer:
         """One request as an Answer; a communication failure is an Answer with `error` set."""
-        limit_s = round_.timeout(path, self._request_timeout) if round_ is not None else None
+        if limit_s is None and round_ is not None:
+            limit_s = round_.timeout(path, self._request_timeout)
         attempts = round_.attempts() if round_ is not None else None
         try:
             reply = await self._send(method, path, required=required, body=body, limit_s=limit_s, attempts=attempts)
@@ -308,12 +317,13 @@ class Gateway(GatewayControls):
         return Answer(path=path, status=reply.status, body=reply.body, content_type=reply.content_type,
                       fetched_at=self._clock())
 
-    async def _get(self, path: str, *, required: bool = False, round_: Round | None = None) -> Answer:
+    async def _get(self, path: str, *, required: bool = False, round_: Round | None = None,
+                   limit_s: float | None = None) -> Answer:
         """GET one endpoint as an Answer; a communication failure is an Answer with `error` set."""
         if round_ is not None:
             round_.in_flight = path
         self._notify(path)
-        answer = await self._answer("GET", path, required=required, round_=round_)
+        answer = await self._answer("GET", path, required=required, round_=round_, limit_s=limit_s)
         if round_ is not None:
             round_.note(answer)
         return answer
@@ -338,21 +348,26 @@ class Gateway(GatewayControls):
         info = self._info or await self.setup()
         if not self._auth.authenticated:
             await self.authenticate()
-        round_ = Round(self._update_deadline)
+        # each endpoint has its own time limit, the probe as a whole none: what answered is used
+        round_ = Round(math.inf)
         answers: dict[str, Answer] = {}
-        try:
-            async with asyncio.timeout(round_.hard_limit_s):
-                for path in probe_paths(info):
-                    if path in answers:
-                        continue
-                    answers[path] = await self._get(path, round_=round_)
-                    if round_.device_down():
-                        raise DeviceUnavailable(
-                            "the gateway is not answering: " + ", ".join(round_.failures), host=self.host
-                        )
-        except TimeoutError:
-            raise DeviceTimeout(f"probe ran past its {self._update_deadline:g} s deadline", host=self.host,
-                                endpoint=round_.in_flight) from None
+        hung = 0
+        for path in probe_paths(info):
+            if path in answers:
+                continue
+            limit = round_.timeout(path, self._request_timeout)
+            if hung >= PROBE_HANGS_BEFORE_SHORT and not _is_production_path(path):
+                limit = min(limit, PROBE_SHORT_TIMEOUT_S)
+            answers[path] = await self._get(path, round_=round_, limit_s=limit)
+            hung += isinstance(answers[path].error, DeviceTimeout)
+            if round_.device_down():
+                raise DeviceUnavailable("the gateway is not answering: " + ", ".join(round_.failures),
+                                        host=self.host)
+        failed = [path for path, answer in answers.items() if isinstance(answer.error, CommunicationError)]
+        self._reprobe_at = self._clock() + REPROBE_AFTER_S if failed else None
+        if failed:
+            _LOGGER.info("%s: %s did not answer the probe: asked again in %g s", self.host, ", ".join(failed),
+                         REPROBE_AFTER_S)
 
         def decide() -> Features:
             return run_parser(lambda: decide_features(info, answers, host=self.host), host=self.host, path=None)
@@ -374,6 +389,14 @@ class Gateway(GatewayControls):
             raise AuthenticationRequired(self._auth.refusal(answers[refused[0]].status), host=self.host,
                                          endpoint=refused[0]) from None
         return self._probed(answers, features)
+
+    async def _probe_again(self) -> None:
+        """Endpoints that did not answer the probe are asked again; the device as known stays if it fails."""
+        try:
+            await self.probe()
+        except CommunicationError as err:
+            self._reprobe_at = self._clock() + REPROBE_AFTER_S
+            _LOGGER.debug("%s: probing again failed: %s", self.host, err.message)
 
     def _probed(self, answers: dict[str, Answer], features: Features) -> Features:
         self._features = features
@@ -400,6 +423,8 @@ class Gateway(GatewayControls):
             await self.authenticate()
         if self._features is None:
             await self.probe()
+        elif self._reprobe_at is not None and self._clock() >= self._reprobe_at:
+            await self._probe_again()
         info, features = self._info, self._features
         assert info is not None
         assert features is not None
