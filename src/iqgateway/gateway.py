@@ -298,6 +298,8 @@ class Gateway(GatewayControls):
         reply = await send()
         if reply.status == 401 and await self._auth.after_401(reply, info=self._info, required=required):
             reply = await send()
+        if reply.status not in (401, 403):
+            self._auth.worked()
         if required and reply.status in (401, 403):
             raise AuthenticationRequired(self._auth.refusal(reply.status), host=self.host, endpoint=path)
         return reply
