@@ -15,10 +15,10 @@ _VERSION = re.compile(rb"\d+\.\d+")
 def capture_problems(directory: Path) -> list[str]:
     """What keeps `directory` from replaying as a device ("info: empty", "ivp_meters_log.json: not JSON")."""
     if not directory.is_dir():
-        return [f"{directory}: no such folder"]
+        return [f"{directory}: not a capture folder (no such folder)"]
     info = directory / "info"
     if not info.is_file():
-        return [f"{info}: missing (every capture has the device's /info answer)"]
+        return [f"{directory}: not a capture folder (no `info` file: every capture has the device's /info answer)"]
     problems = []
     problem = _info_problem(info.read_bytes())
     if problem is not None:
