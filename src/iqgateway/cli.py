@@ -34,6 +34,7 @@ from .commands.connect import (
 )
 from .commands.failures import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, line
 from .commands.progress import Spinner
+from .commands.units import ENERGY, POWER, column, unit_for
 from .firmware import uses_tokens
 from .gateway import Gateway
 from .models import DeviceInfo, GatewayData
@@ -139,13 +140,33 @@ def info(host: HostArgument, as_json: JsonOption = False, debug: DebugOption = F
 
 
 def _fmt(value: float | None, unit: str) -> str:
+    """A figure with its unit (volts, amperes, hertz, percent), never "-0"."""
     if value is None:
         return "-"
-    if unit == "W" and abs(value) >= 1000:
-        return f"{value / 1000:.2f} kW"
-    if unit == "Wh" and abs(value) >= 1000:
-        return f"{value / 1000:.1f} kWh"
-    return f"{value:g} {unit}"
+    text = f"{value:g}"
+    return f"{text.removeprefix('-') if text == '-0' else text} {unit}"
+
+
+def _number(value: float | None) -> str:
+    return _fmt(value, "").strip()
+
+
+def _energy_table(data: GatewayData) -> Table:
+    """Power and energy, one unit per column (scaled as Home Assistant shows them)."""
+    rows = [(label, reading) for label, reading in (("production", data.production),
+                                                    ("consumption", data.consumption_total),
+                                                    ("net consumption", data.consumption_net))
+            if reading is not None]
+    columns = [column([r.watts_now for _, r in rows], POWER), column([r.wh_today for _, r in rows], ENERGY),
+               column([r.wh_last_seven_days for _, r in rows], ENERGY),
+               column([r.wh_lifetime for _, r in rows], ENERGY)]
+    table = Table(title="Energy")
+    table.add_column("")
+    for name, (unit, _cells) in zip(("now", "today", "last 7 days", "lifetime"), columns, strict=True):
+        table.add_column(f"{name} ({unit})", justify="right")
+    for i, (label, _reading) in enumerate(rows):
+        table.add_row(label, *(cells[i] for _unit, cells in columns))
+    return table
 
 
 def _summary(data: GatewayData) -> None:
@@ -154,26 +175,20 @@ def _summary(data: GatewayData) -> None:
     console.print(f"[bold]IQ Gateway {info_.serial}[/bold]  firmware {info_.firmware}  "
                   f"part {info_.part_number or '-'}  {data.phase_count} phase(s)")
     console.print("features: " + ", ".join(sorted(f.value for f in data.features.names)))
-    energy = Table(title="Energy", show_lines=False)
-    for column in ("", "now", "today", "last 7 days", "lifetime"):
-        energy.add_column(column, justify="right" if column else "left")
-    for label, reading in (("production", data.production), ("consumption", data.consumption_total),
-                           ("net consumption", data.consumption_net)):
-        if reading is not None:
-            energy.add_row(label, _fmt(reading.watts_now, "W"), _fmt(reading.wh_today, "Wh"),
-                           _fmt(reading.wh_last_seven_days, "Wh"), _fmt(reading.wh_lifetime, "Wh"))
-    console.print(energy)
+    console.print(_energy_table(data))
     if data.meters:
+        power_unit, power_cells = column([m.active_power_w for m in data.meters.values()], POWER)
         meters = Table(title="CT meters")
-        for column in ("type", "power", "voltage", "current", "frequency"):
-            meters.add_column(column)
-        for kind, meter in data.meters.items():
-            meters.add_row(kind, _fmt(meter.active_power_w, "W"), _fmt(meter.voltage_v, "V"),
-                           _fmt(meter.current_a, "A"), _fmt(meter.frequency_hz, "Hz"))
+        for name in ("type", f"power ({power_unit})", "voltage (V)", "current (A)", "frequency (Hz)"):
+            meters.add_column(name, justify="left" if name == "type" else "right")
+        for (kind, meter), power in zip(data.meters.items(), power_cells, strict=True):
+            meters.add_row(kind, power, _number(meter.voltage_v), _number(meter.current_a),
+                           _number(meter.frequency_hz))
         console.print(meters)
     if data.inverters:
         total = sum(inv.last_report_watts or 0 for inv in data.inverters.values())
-        console.print(f"inverters: {len(data.inverters)} reporting {_fmt(total, 'W')} in total")
+        unit = unit_for([total], POWER)
+        console.print(f"inverters: {len(data.inverters)} reporting {unit(total)} {unit.name} in total")
     if data.encharge:
         socs = ", ".join(f"{serial} {_fmt(b.soc_percent, '%')}" for serial, b in data.encharge.items())
         console.print(f"IQ batteries: {socs}")

@@ -49,6 +49,15 @@ async def test_token_device_capture_replays_to_the_same_reading(capture: str, tm
         original = await _read(envoy.url, token=token)
     assert result.exit_code == 0, result.output
     assert token not in result.output
+    # "N of M endpoints answered" counts the endpoints the device has: 404s are named apart
+    codes = [json.loads(log.read_text())["code"] for log in out.glob("*_log.json")]
+    absent = codes.count(404)
+    answered = len(codes) - absent
+    assert absent > 0
+    said = (f"{answered} of {len(CAPTURE_PATHS) - absent} endpoints answered ({absent} more not on this device: "
+            "HTTP 404)")
+    assert f"Captured into {out}: {said}" in " ".join(result.stdout.split())
+    assert f"{said}." in (out / "_readme").read_text()
 
     # Every endpoint the device had is in the capture, byte for byte, with its status code.
     wanted = {file_name(path) for path in CAPTURE_PATHS}
