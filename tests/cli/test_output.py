@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from iqgateway.commands.units import ENERGY, POWER, column
+from iqgateway.commands.units import ENERGY, POWER, Unit, column
 from iqgateway.simulator.testing import profile_envoy, replay_envoy
 from tests.shared import CAPTURES
 
@@ -24,7 +24,7 @@ NEGATIVE_ZERO = re.compile(r"(?<![\d.,])-0(?:\.0+)?(?![\d.,])")
     ([522.979, -0.4], ENERGY, "Wh", ["523", "0"]),
     ([None, None], ENERGY, "Wh", ["-", "-"]),
 ])
-def test_one_unit_per_column_and_no_negative_zero(values: list[float | None], scale: tuple, unit: str,
+def test_one_unit_per_column_and_no_negative_zero(values: list[float | None], scale: tuple[Unit, ...], unit: str,
                                                   cells: list[str]) -> None:
     assert column(values, scale) == (unit, cells)
 
