@@ -137,3 +137,21 @@ def test_capture_into_a_file_path_fails_in_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert result.stderr == f"iqgateway: {blocker / 'capture'}: cannot create the folder (not a directory)\n"
+
+
+def test_redaction_removes_every_authorization_value_and_url_userinfo() -> None:
+    body = (b'{"headers": {"Authorization": "Bearer opaque-token-123456"}, "log": "Authorization: Basic '
+            b'aW5zdGFsbGVyOnNlY3JldA==\\r\\nProxy-Authorization: Digest username=installer", '
+            b'"callback": "https://bob:pa55word@cloud.example/x", "raw": "sent Bearer abcdefghij1234 again"}')
+    clean = redact_body(body)
+    for secret in (b"opaque-token-123456", b"aW5zdGFsbGVyOnNlY3JldA==", b"username=installer", b"pa55word",
+                   b"bob:", b"abcdefghij1234"):
+        assert secret not in clean, secret
+    assert b'"Authorization": "REDACTED"' in clean
+    assert b'"callback": "https://' in clean
+    assert b'"sn"' not in clean  # nothing else was touched
+    headers = redact_headers({"Authorization": "Bearer x", "X-Forwarded-Authorization": "Bearer opaque-value-77",
+                              "Location": "http://u:p4ss@host/"})
+    assert headers["Authorization"] == "REDACTED"
+    assert "opaque-value-77" not in headers["X-Forwarded-Authorization"]
+    assert "p4ss" not in headers["Location"]
