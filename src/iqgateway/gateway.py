@@ -18,7 +18,6 @@ import asyncio
 import dataclasses
 import datetime as dt
 import logging
-import math
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -34,19 +33,18 @@ from .errors import (
     AuthenticationRequired,
     CommunicationError,
     DeviceTimeout,
-    DeviceUnavailable,
     HttpStatusError,
     IQGatewayError,
     UnsupportedFirmware,
 )
 from .freshness import DEFAULT_STALE_AFTER, PowerWatch, newest_answer, parts_updated_at
 from .gateway_controls import GatewayControls
+from .gateway_probe import GatewayProbe
 from .guards import EnergyGuard
 from .info import INFO_PATH, parse_info
 from .models import AuthKind, DeviceInfo, Features, GatewayData
-from .probe import decide_features, probe_paths
 from .rounds import Round
-from .schedule import LIVE_POWER_PATH, Cadence, Schedule, meters_carry_power
+from .schedule import LIVE_POWER_PATH, Cadence, Schedule
 from .transport import RETRY_DELAYS_S, HttpReply, Transport
 
 if TYPE_CHECKING:
@@ -54,22 +52,11 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 
-# After this many probe endpoints hung, the others (not production) get PROBE_SHORT_TIMEOUT_S.
-PROBE_HANGS_BEFORE_SHORT = 2
-PROBE_SHORT_TIMEOUT_S = 3.0
-# Endpoints that did not answer the probe are asked again (a new probe) this long after it.
-REPROBE_AFTER_S = 300.0
-
 # Inverter endpoints are aligned with the inverters' reporting only from an answer at most this old.
 ALIGN_WITHIN_S = 5.0
 
 
-def _is_production_path(path: str) -> bool:
-    bare = path.split("?", 1)[0]
-    return bare in ("/production.json", "/production", "/api/v1/production")
-
-
-class Gateway(GatewayControls):
+class Gateway(GatewayProbe, GatewayControls):
     """One IQ Gateway. Not thread-safe; one asyncio task at a time uses it (updates and controls are serialised).
 
     `host` is "192.168.1.5", "host:port" or a URL with its scheme ("https://127.0.0.1:8443": that scheme
@@ -342,72 +329,6 @@ class Gateway(GatewayControls):
         """
         await self._ready()
         return await self._answer("POST", _rooted(path), required=False, body=controls.encode(payload))
-
-    # ------------------------------------------------------------------ probe
-
-    async def probe(self) -> Features:
-        """Fetch the probe endpoints once and decide what the device has and what updates read."""
-        info = self._info or await self.setup()
-        if not self._auth.authenticated:
-            await self.authenticate()
-        # each endpoint has its own time limit, the probe as a whole none: what answered is used
-        round_ = Round(math.inf)
-        answers: dict[str, Answer] = {}
-        hung = 0
-        for path in probe_paths(info):
-            if path in answers:
-                continue
-            limit = round_.timeout(path, self._request_timeout)
-            if hung >= PROBE_HANGS_BEFORE_SHORT and not _is_production_path(path):
-                limit = min(limit, PROBE_SHORT_TIMEOUT_S)
-            answers[path] = await self._get(path, round_=round_, limit_s=limit)
-            hung += isinstance(answers[path].error, DeviceTimeout)
-            if round_.device_down():
-                raise DeviceUnavailable("the gateway is not answering: " + ", ".join(round_.failures),
-                                        host=self.host)
-        failed = [path for path, answer in answers.items() if isinstance(answer.error, CommunicationError)]
-        self._reprobe_at = self._clock() + REPROBE_AFTER_S if failed else None
-        if failed:
-            _LOGGER.info("%s: %s did not answer the probe: asked again in %g s", self.host, ", ".join(failed),
-                         REPROBE_AFTER_S)
-
-        def decide() -> Features:
-            return run_parser(lambda: decide_features(info, answers, host=self.host), host=self.host, path=None)
-
-        try:
-            features = decide()
-        except IQGatewayError:
-            refused = [p for p, a in answers.items() if _is_production_path(p) and a.status in (401, 403)]
-            if not refused:
-                raise
-            if self._auth.uses_token:
-                # the token may have lost its session: check it again and ask the refused sources once more
-                await self._auth.revalidate(self._info)
-                for path in refused:
-                    answers[path] = await self._get(path)
-                refused = [p for p in refused if answers[p].status in (401, 403)]
-                if not refused:
-                    return self._probed(answers, decide())
-            raise AuthenticationRequired(self._auth.refusal(answers[refused[0]].status), host=self.host,
-                                         endpoint=refused[0]) from None
-        return self._probed(answers, features)
-
-    async def _probe_again(self) -> None:
-        """Endpoints that did not answer the probe are asked again; the device as known stays if it fails."""
-        try:
-            await self.probe()
-        except CommunicationError as err:
-            self._reprobe_at = self._clock() + REPROBE_AFTER_S
-            _LOGGER.debug("%s: probing again failed: %s", self.host, err.message)
-
-    def _probed(self, answers: dict[str, Answer], features: Features) -> Features:
-        self._features = features
-        self._cache.clear()
-        self._schedule.reset()
-        self._schedule.meters_carry_power = meters_carry_power(features)
-        self._cache.keep_probe_answers(answers, features.endpoints)
-        self._power.reset()
-        return features
 
     # ------------------------------------------------------------------ update
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from iqgateway import Feature
-from iqgateway.gateway import REPROBE_AFTER_S
+from iqgateway.gateway_probe import REPROBE_AFTER_S
 from iqgateway.simulator.testing import replay_envoy
 
 from .conftest import capture_json, connected
