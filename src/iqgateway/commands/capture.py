@@ -223,4 +223,4 @@ def answered_line(results: list[Captured]) -> str:
 
 
 def _short(err: object) -> str:
-    return str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+    return str(err).splitlines()[0][:200] if str(err) else "no answer"
