@@ -32,6 +32,7 @@ from iqgateway import (
     InvalidCredentials,
     InvalidState,
     IQGatewayError,
+    StaleError,
     TokenExpired,
     UnsupportedFirmware,
 )
@@ -385,6 +386,13 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
         )
 
     def _update_failed(self, err: IQGatewayError) -> UpdateFailed:
+        if isinstance(err, StaleError):
+            return UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="data_stale",
+                translation_placeholders={"host": self.gateway.host, "endpoint": err.endpoint or "?",
+                                          "reason": err.message},
+            )
         return UpdateFailed(
             translation_domain=DOMAIN,
             translation_key="update_failed",

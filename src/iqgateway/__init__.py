@@ -29,6 +29,7 @@ from .errors import (
     InvalidState,
     IQGatewayError,
     MfaRequired,
+    StaleError,
     TokenExpired,
     UnsupportedFirmware,
 )
@@ -119,6 +120,7 @@ __all__ = [
     "MeterReading",
     "MfaRequired",
     "NetworkInterface",
+    "StaleError",
     "StorageMode",
     "StorageSettings",
     "TokenExpired",

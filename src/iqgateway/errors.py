@@ -40,6 +40,15 @@ class DeviceUnavailable(CommunicationError):
     """The device answered 503 (booting, busy) and kept doing so after the retries."""
 
 
+class StaleError(CommunicationError):
+    """The live-power source has given no usable answer for longer than its budget of updates."""
+
+    def __init__(self, message: str, *, age_s: float | None, host: str | None = None,
+                 endpoint: str | None = None) -> None:
+        self.age_s = age_s
+        super().__init__(message, host=host, endpoint=endpoint)
+
+
 class HttpStatusError(CommunicationError):
     """The device answered with an unexpected HTTP status."""
 

@@ -9,6 +9,7 @@ from typing import Any
 from .auth.session import AuthSession
 from .derived.daily_energy import DailyEnergy, DailyFigures
 from .errors import IQGatewayError
+from .freshness import PowerWatch
 from .models import AuthKind, DeviceInfo, Features, GatewayData
 from .policy import LoadGovernor, LoadPolicy
 from .schedule import Cadence, Schedule
@@ -29,6 +30,7 @@ class GatewayViews:
     _features: Features | None
     _data: GatewayData | None
     _update_deadline: float
+    _power: PowerWatch
 
     @property
     def host(self) -> str:
@@ -88,6 +90,11 @@ class GatewayViews:
     @update_deadline.setter
     def update_deadline(self, seconds: float) -> None:
         self._update_deadline = float(seconds)
+
+    @property
+    def stale_after(self) -> int:
+        """Updates in a row without a usable live-power answer after which update() raises StaleError."""
+        return self._power.stale_after
 
     @property
     def cadence(self) -> Cadence:

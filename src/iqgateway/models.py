@@ -450,7 +450,7 @@ class GatewayData:
     generator: Generator | None
     tariff_raw: Mapping[str, Any] | None = None  # the whole tariff document, for read-modify-write
     live: LiveData | None = None
-    updated_at: float | None = None  # epoch seconds
+    updated_at: float | None = None  # epoch seconds of the newest real answer in this snapshot
     endpoints: Mapping[str, EndpointStatus] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict)  # path -> decoded body (diagnostics)
     # Metered hardware without a production CT: the idle CT slot's counters as production.json reports them
@@ -465,3 +465,5 @@ class GatewayData:
     phase_layout_known: bool = True
     # what the snapshot corrected of the device's answers, and why (iqgateway.corrections)
     corrections: tuple[Correction, ...] = ()
+    # part name ("production", "meters", "encharge", ...) -> epoch seconds of its newest real answer
+    parts_updated_at: Mapping[str, float | None] = field(default_factory=dict)

@@ -102,6 +102,7 @@ def snapshot_dict(data: GatewayData) -> dict[str, Any]:
         "generator": plain(data.generator),
         "live": plain(data.live),
         "updated_at": plain(data.updated_at),
+        "parts_updated_at": plain(data.parts_updated_at),
         "endpoints": {path: plain(status) for path, status in data.endpoints.items()},
         "corrections": [plain(correction) for correction in data.corrections],
     }

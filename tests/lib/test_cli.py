@@ -79,7 +79,7 @@ async def test_rejected_token_is_one_line_without_traceback() -> None:
         await asyncio.sleep(1.1)  # revocation covers tokens issued before the current second
         envoy.revoke_tokens()
         run = await iqgateway("read", envoy.url, "--token", token, "--json")
-    assert run.code == 1
+    assert run.code == 3
     assert run.lines == [run.err.strip()]
     assert run.err.startswith("iqgateway: ")
     assert envoy.address in run.err
@@ -91,7 +91,7 @@ async def test_unsupported_firmware_is_named() -> None:
     async with replay_envoy("3.9.36") as envoy:
         envoy.upgrade_firmware("3.8.5")
         run = await iqgateway("read", envoy.url, "--username", "installer", "--json")
-    assert run.code != 0
+    assert run.code == 4
     assert len(run.lines) == 1
     assert "3.8.5" in run.err
     assert "unsupported" in run.err
@@ -115,7 +115,7 @@ async def test_unreachable_host() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     run = await iqgateway("read", f"http://127.0.0.1:{port}", "--json")
-    assert run.code == 1
+    assert run.code == 5
     assert run.lines == [run.err.strip()]
     assert f"127.0.0.1:{port}" in run.err
     assert "/info" in run.err

@@ -51,12 +51,14 @@ class DeviceAuth:
         *,
         mode: str = "auto",
         signers: Iterable[TokenSigner] = (),
+        digest_users: Iterable[str] = ("installer", "envoy"),
     ) -> None:
         if mode not in ("auto", "none"):
             raise ValueError(f"auth mode {mode!r}: want auto or none")
         self._serial = serial
         self._firmware = firmware
         self.mode = mode
+        self.digest_users = frozenset(digest_users)  # the local users the device lets in (firmware < 7)
         self._signers = {signer.key_id: signer for signer in signers}
         self._sessions: dict[str, str] = {}  # sessionId -> token user
         self._nonces: OrderedDict[str, float] = OrderedDict()
@@ -156,7 +158,8 @@ class DeviceAuth:
         fields = urllib.request.parse_keqv_list(urllib.request.parse_http_list(authorization[7:]))
         serial = self._serial()
         passwords = {"installer": installer_password(serial), "envoy": envoy_password(serial)}
-        password = passwords.get(fields.get("username", ""))
+        user = fields.get("username", "")
+        password = passwords.get(user) if user in self.digest_users else None
         nonce = fields.get("nonce", "")
         if password is None or fields.get("realm") != REALM or nonce not in self._nonces:
             return False

@@ -110,6 +110,7 @@ class SimulatedEnvoy:
         cloud: SimulatedCloud | None = None,
         faults: Iterable[str | Fault] = (),
         advertise: bool = False,
+        digest_users: Iterable[str] = ("installer", "envoy"),
     ) -> None:
         if scheme not in ("auto", "http", "https"):
             raise ValueError(f"scheme {scheme!r}: want auto, http or https")
@@ -122,7 +123,8 @@ class SimulatedEnvoy:
             self.faults.add(parse_fault(fault) if isinstance(fault, str) else fault)
         self.stats = Accounting()
         self._signer = cloud.signer if cloud is not None else TokenSigner()
-        self._auth = DeviceAuth(lambda: source.serial, lambda: source.firmware, mode=auth, signers=[self._signer])
+        self._auth = DeviceAuth(lambda: source.serial, lambda: source.firmware, mode=auth, signers=[self._signer],
+                                digest_users=digest_users)
         self._scheme_choice = scheme
         self.scheme = scheme if scheme != "auto" else ("https" if uses_token_auth(source.firmware) else "http")
         self._port = port
