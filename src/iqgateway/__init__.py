@@ -3,6 +3,7 @@
 - `Gateway`: one gateway — `update()` returns a `GatewayData` snapshot (frozen dataclasses); controls
   change relays, battery settings and the generator. `CloudEndpoints` says where the Enphase cloud lives
   (tokens for firmware 7 and later); `Cadence` how often each endpoint is read.
+- `MeterStream` (`Gateway.stream()`): every `/stream/meter` frame (`StreamFrame`), reconnecting as needed.
 - `LivePower`: the one-second power flows (`LiveData`) of firmware 7 and later, polled beside the updates.
 - `GridEnergy`, `BatteryEnergy`: energy the gateway does not count itself, derived from the snapshots.
 - Every error raised is an `IQGatewayError` naming the host and endpoint.
@@ -26,9 +27,11 @@ from .errors import (
     InvalidResponse,
     IQGatewayError,
     MfaRequired,
+    StreamRoleError,
     TokenExpired,
     UnsupportedFirmware,
 )
+from .frames import ChannelValues, PhaseValues, StreamFrame
 from .gateway import Gateway
 from .live import LivePower
 from .models import (
@@ -61,6 +64,8 @@ from .models import (
     StorageSettings,
 )
 from .schedule import Cadence
+from .stream import MeterStream
+from .stream_stats import StreamStats
 
 __all__ = [
     "AcBatteries",
@@ -72,6 +77,7 @@ __all__ = [
     "BatteryEnergy",
     "C6Combiner",
     "Cadence",
+    "ChannelValues",
     "CloudEndpoints",
     "CloudError",
     "Collar",
@@ -107,9 +113,14 @@ __all__ = [
     "LivePower",
     "MeasurementType",
     "MeterReading",
+    "MeterStream",
     "MfaRequired",
+    "PhaseValues",
     "StorageMode",
     "StorageSettings",
+    "StreamFrame",
+    "StreamRoleError",
+    "StreamStats",
     "TokenExpired",
     "UnsupportedFirmware",
 ]

@@ -38,6 +38,7 @@ from .errors import (
     UnsupportedFirmware,
 )
 from .gateway_controls import GatewayControls
+from .gateway_stream import GatewayStream
 from .guards import EnergyGuard
 from .info import INFO_PATH, parse_info
 from .models import AuthKind, DeviceInfo, Features, GatewayData
@@ -60,7 +61,7 @@ def _is_production_path(path: str) -> bool:
     return bare in ("/production.json", "/production", "/api/v1/production")
 
 
-class Gateway(GatewayControls):
+class Gateway(GatewayControls, GatewayStream):
     """One IQ Gateway. Not thread-safe; one asyncio task at a time uses it (updates and controls are serialised).
 
     `host` is "192.168.1.5", "host:port" or a URL with its scheme ("https://127.0.0.1:8443": that scheme

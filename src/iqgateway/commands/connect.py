@@ -68,7 +68,7 @@ def run_async(main: Coroutine[Any, Any, T], *, debug: bool) -> T:
     except IQGatewayError as err:
         if debug:
             raise
-        error_console().print(f"Error: {err}", markup=False)
+        error_console().print(f"Error: {err}", markup=False, soft_wrap=True)
         raise typer.Exit(exit_code(err)) from None
     except OSError as err:
         if debug:
