@@ -3,6 +3,7 @@
     iqgateway simulate --replay CAPTURE_DIR [--host 127.0.0.1] [--port 0] [--fault KIND[xN][=VALUE][:PATH]] ...
     iqgateway simulate --profile NAME [--inverters N] [--batteries N] [--speed X] [--cloud] [--advertise]
     iqgateway simulate --profile NAME --count N --port P     (N devices, distinct serials, ports P..P+N-1)
+    iqgateway simulate ... --stream hz=1 --stream stalls=on --stream role=installer --stream drop_s=3
 
 Prints the device URL on one line (`Envoy simulator (serial X, firmware Y) serving https://127.0.0.1:PORT`),
 then a freshly minted token for firmware >= 7, and the cloud URL and demo account when `--cloud` is on.
@@ -12,12 +13,15 @@ Stops cleanly on Ctrl-C or SIGTERM. The admin API lives under `/__simulator__/` 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import errno
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from .meter_stream import StreamSettings, settings_from_specs
 
 if TYPE_CHECKING:
     from .server import SimulatedEnvoy
@@ -62,6 +66,11 @@ def simulate(  # noqa: PLR0917 - one parameter per command-line option
     count: Annotated[
         int, typer.Option("--count", min=1, help="Devices to serve (profiles): distinct serials, ports P..P+N-1.")
     ] = 1,
+    stream: Annotated[
+        list[str] | None,
+        typer.Option("--stream", help="Meter stream setting KEY=VALUE (repeatable): hz, stalls, stall_hold_s, "
+                     "role (auto/any/installer), drop_s, reset_after, mark.", show_default=False),
+    ] = None,
 ) -> None:
     if (replay is None) == (profile is None):
         typer.echo("Give exactly one of --replay PATH or --profile NAME.", err=True)
@@ -74,6 +83,7 @@ def simulate(  # noqa: PLR0917 - one parameter per command-line option
         typer.echo("--scheme is auto, http or https; --auth is auto or none.", err=True)
         raise typer.Exit(2)
     try:
+        stream_settings = settings_from_specs(stream or [])
         sources = _make_sources(replay, profile, count, speed=speed, inverters=inverters, batteries=batteries)
     except (OSError, ValueError, KeyError) as err:
         typer.echo(f"Cannot start the simulator: {err}", err=True)
@@ -91,6 +101,7 @@ def simulate(  # noqa: PLR0917 - one parameter per command-line option
                 cloud=cloud,
                 cloud_port=cloud_port,
                 advertise=advertise,
+                stream=stream_settings,
             )
         )
     except ValueError as err:
@@ -154,6 +165,7 @@ async def _serve(
     cloud: bool,
     cloud_port: int,
     advertise: bool,
+    stream: StreamSettings,
 ) -> None:
     from .enlighten import DEMO_EMAIL, DEMO_PASSWORD, SimulatedCloud
     from .server import SimulatedEnvoy
@@ -174,6 +186,7 @@ async def _serve(
             cloud=simulated_cloud,
             faults=faults,
             advertise=advertise,
+            stream=dataclasses.replace(stream),
         )
         for i, source in enumerate(sources)
     ]
