@@ -5,6 +5,7 @@ from __future__ import annotations
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import issue_registry as ir
 
 from .const import (
     DEFAULT_LIVE_POWER_INTERVAL_S,
@@ -13,6 +14,7 @@ from .const import (
     OPTION_DISABLE_KEEP_ALIVE,
     OPTION_LIVE_POWER,
     OPTION_LIVE_POWER_INTERVAL,
+    OPTION_REALTIME,
     PLATFORMS,
 )
 from .coordinator import (
@@ -24,6 +26,7 @@ from .coordinator import (
     make_session,
 )
 from .live import LivePowerCoordinator
+from .realtime import async_start_realtime, stream_issue_id
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> bool:
@@ -43,6 +46,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> boo
         )
         coordinator.live = LivePowerCoordinator(hass, entry, gateway, interval)
         await coordinator.live.async_start()  # stopped with the entry (DataUpdateCoordinator's own unload hook)
+    if entry.options.get(OPTION_REALTIME, False):
+        coordinator.realtime = await async_start_realtime(hass, entry, gateway)
+    else:
+        ir.async_delete_issue(hass, DOMAIN, stream_issue_id(entry.entry_id))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     return True
@@ -60,6 +67,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> bo
 async def async_remove_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> None:
     """A removed entry leaves no repair issue behind."""
     clear_token_issues(hass, entry.entry_id)
+    ir.async_delete_issue(hass, DOMAIN, stream_issue_id(entry.entry_id))
 
 
 async def _async_options_updated(hass: HomeAssistant, entry: EnvoyConfigEntry) -> None:

@@ -43,6 +43,7 @@ from .const import (
     OPTION_DISABLE_KEEP_ALIVE,
     OPTION_LIVE_POWER,
     OPTION_LIVE_POWER_INTERVAL,
+    OPTION_REALTIME,
 )
 from .coordinator import make_gateway
 
@@ -276,12 +277,13 @@ class EnvoyConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class EnvoyOptionsFlow(OptionsFlow):
-    """Diagnostics fixtures, keep-alive and live power."""
+    """Diagnostics fixtures, keep-alive, live power and realtime (the meter stream)."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         options = self.config_entry.options
         if user_input is not None:
-            kept = {k: options[k] for k in (OPTION_LIVE_POWER, OPTION_LIVE_POWER_INTERVAL) if k in options}
+            optional = (OPTION_LIVE_POWER, OPTION_LIVE_POWER_INTERVAL, OPTION_REALTIME)
+            kept = {k: options[k] for k in optional if k in options}
             return self.async_create_entry(data=kept | user_input)
         schema = vol.Schema(
             {
@@ -302,6 +304,9 @@ class EnvoyOptionsFlow(OptionsFlow):
                         "suggested_value": options.get(OPTION_LIVE_POWER_INTERVAL, DEFAULT_LIVE_POWER_INTERVAL_S)
                     },
                 ): vol.All(vol.Coerce(int), vol.Range(min=MIN_LIVE_POWER_INTERVAL_S, max=MAX_LIVE_POWER_INTERVAL_S)),
+                vol.Optional(
+                    OPTION_REALTIME, description={"suggested_value": bool(options.get(OPTION_REALTIME, False))}
+                ): bool,
             }
         )
         return self.async_show_form(

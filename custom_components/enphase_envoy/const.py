@@ -32,6 +32,9 @@ DEFAULT_LIVE_POWER_INTERVAL_S: Final = 5
 MIN_LIVE_POWER_INTERVAL_S: Final = 1
 MAX_LIVE_POWER_INTERVAL_S: Final = 60
 
+# Realtime: follow the meter stream (/stream/meter) for the CT sensors (off by default).
+OPTION_REALTIME: Final = "realtime"
+
 INSTALLER_USERNAME: Final = "installer"
 
 SCAN_INTERVAL: Final = timedelta(seconds=60)
@@ -40,3 +43,4 @@ TOKEN_RENEW_BEFORE: Final = timedelta(days=30)
 
 ISSUE_MANUAL_TOKEN_EXPIRING: Final = "manual_token_expiring"
 ISSUE_TOKEN_REFRESH_FAILED: Final = "token_refresh_failed"
+ISSUE_STREAM_NEEDS_INSTALLER: Final = "stream_needs_installer"

@@ -47,6 +47,7 @@ from .derived_energy import DerivedEnergy
 
 if TYPE_CHECKING:
     from .live import LivePowerCoordinator
+    from .realtime import RealtimeStream
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -136,6 +137,7 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
         # beyond core: the derived energy totals; live power when the option is on (set up by __init__)
         self.derived = DerivedEnergy()
         self.live: LivePowerCoordinator | None = None
+        self.realtime: RealtimeStream | None = None
 
     @property
     def serial(self) -> str:

@@ -120,7 +120,8 @@ class MeterStream:
     async def close(self) -> None:
         """End the stream (and its connection); iterating afterwards ends at once."""
         await self._frames.aclose()
-        self.stats.state = "closed"
+        if self.stats.state not in ("refused", "unavailable", "failed"):
+            self.stats.state = "closed"
 
     # ------------------------------------------------------------------ the loop
 
