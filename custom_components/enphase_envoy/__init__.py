@@ -47,7 +47,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> boo
         coordinator.live = LivePowerCoordinator(hass, entry, gateway, interval)
         await coordinator.live.async_start()  # stopped with the entry (DataUpdateCoordinator's own unload hook)
     if entry.options.get(OPTION_REALTIME, False):
-        coordinator.realtime = await async_start_realtime(hass, entry, gateway)
+        coordinator.realtime = await async_start_realtime(hass, entry, gateway, coordinator.async_update_listeners)
     else:
         ir.async_delete_issue(hass, DOMAIN, stream_issue_id(entry.entry_id))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

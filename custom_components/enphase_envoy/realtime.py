@@ -39,8 +39,10 @@ def stream_issue_id(entry_id: str) -> str:
 class RealtimeStream:
     """Follows the meter stream of one Envoy and tells its listeners, at most once a second, about new values."""
 
-    def __init__(self, hass: HomeAssistant, entry_id: str, title: str, gateway: Gateway) -> None:
+    def __init__(self, hass: HomeAssistant, entry_id: str, title: str, gateway: Gateway,
+                 on_first_frame: Callable[[], None] | None = None) -> None:
         self.hass = hass
+        self._on_first_frame = on_first_frame
         self.entry_id = entry_id
         self.title = title
         self.gateway = gateway
@@ -61,8 +63,11 @@ class RealtimeStream:
         """Consume the stream until it ends (entry unloaded, role refused, no stream)."""
         try:
             async for frame in self.stream:
+                first = self.frame is None
                 self.frame = frame
                 self._frame_at = time.monotonic()
+                if first and self._on_first_frame is not None:
+                    self._on_first_frame()  # the sensors only the stream makes worthwhile appear now
                 self._schedule()
         except StreamRoleError as err:
             self.refused = err.message
@@ -143,9 +148,10 @@ class RealtimeStream:
         }
 
 
-async def async_start_realtime(hass: HomeAssistant, entry: Any, gateway: Gateway) -> RealtimeStream:
+async def async_start_realtime(hass: HomeAssistant, entry: Any, gateway: Gateway,
+                               on_first_frame: Callable[[], None] | None = None) -> RealtimeStream:
     """Start following the stream in a background task of the entry (cancelled when the entry unloads)."""
-    realtime = RealtimeStream(hass, entry.entry_id, entry.title, gateway)
+    realtime = RealtimeStream(hass, entry.entry_id, entry.title, gateway, on_first_frame)
     ir.async_delete_issue(hass, DOMAIN, stream_issue_id(entry.entry_id))
     entry.async_create_background_task(hass, realtime.run(), name=f"{entry.title} meter stream")
     await asyncio.sleep(0)

@@ -817,7 +817,7 @@ async def async_setup_entry(
     from .sensor_realtime import realtime_descriptions, sensor_factory
 
     realtime = entry.runtime_data.realtime
-    descriptions = (*all_sensor_descriptions(), *(realtime_descriptions() if realtime is not None else ()))
+    descriptions = (*all_sensor_descriptions(), *(realtime_descriptions(realtime) if realtime is not None else ()))
     track_entities(entry, descriptions, sensor_factory(EnvoySensor, realtime), async_add_entities)
     await async_setup_beyond_sensors(hass, entry, async_add_entities)
 

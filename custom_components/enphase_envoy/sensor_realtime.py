@@ -58,8 +58,16 @@ def _meter_value(measurement_type: str, field: str, phase: str | None) -> Callab
     return value
 
 
-def realtime_descriptions() -> Iterator[EnvoySensorEntityDescription[GatewayData]]:
-    """Reactive and apparent power of the streamed CTs, in all and per phase (disabled by default)."""
+def _streamed(exists: Callable[[GatewayData, GatewayData], bool],
+              realtime: RealtimeStream) -> Callable[[GatewayData, GatewayData], bool]:
+    return lambda item, data: realtime.frame is not None and exists(item, data)
+
+
+def realtime_descriptions(realtime: RealtimeStream) -> Iterator[EnvoySensorEntityDescription[GatewayData]]:
+    """Reactive and apparent power of the streamed CTs, in all and per phase (disabled by default).
+
+    They appear once the stream gave a frame: a stream the Envoy refuses changes nothing.
+    """
     for ct in CT_TYPES:
         if ct.measurement_type not in STREAM_CT_TYPES:
             continue
@@ -73,7 +81,7 @@ def realtime_descriptions() -> Iterator[EnvoySensorEntityDescription[GatewayData
                     translation_placeholders=None if phase is None else {"phase_name": phase.lower()},
                     entity_registry_enabled_default=False,
                     value_fn=_meter_value(ct.measurement_type, field, phase),
-                    exists_fn=_ct_exists(ct, phase),
+                    exists_fn=_streamed(_ct_exists(ct, phase), realtime),
                     realtime=True,
                     **shape,
                 )

@@ -45,6 +45,15 @@ async def realtime_entry(hass: HomeAssistant, envoy: SimulatedEnvoy, user: str =
     return await setup_envoy_entry(hass, envoy, options={OPTION_REALTIME: True}, data=data)
 
 
+async def wait_for_frames(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    realtime = entry.runtime_data.realtime
+    assert realtime is not None
+    async with asyncio.timeout(10):
+        while realtime.frame is None:
+            await asyncio.sleep(0.05)
+    await hass.async_block_till_done()
+
+
 async def test_ct_sensors_follow_the_stream_at_1_hz_with_one_write_a_second_at_most(
     hass: HomeAssistant, start_envoy: StartEnvoy, entity_registry_enabled_by_default: None
 ) -> None:
@@ -52,6 +61,7 @@ async def test_ct_sensors_follow_the_stream_at_1_hz_with_one_write_a_second_at_m
     envoy = await start_envoy(CAPTURE, stream=StreamSettings(hz=5, mark=True))
     entry = await realtime_entry(hass, envoy)
     serial = envoy.source.serial
+    await wait_for_frames(hass, entry)
     keys = ("production_ct_power", "production_ct_reactive_power", "production_ct_apparent_power", "net_consumption")
     watched = {entity_id(hass, serial, key): key for key in keys}
     writes: dict[str, list[float]] = {eid: [] for eid in watched}
@@ -134,6 +144,8 @@ async def test_a_refused_role_leaves_everything_as_it_was_and_raises_a_repair_is
     power = hass.states.get(entity_id(hass, envoy.source.serial, "production_ct_power"))
     assert power is not None
     assert float(power.state) == pytest.approx(prod["activePower"] / 1000, abs=0.001)  # the regular kW reading
+    registered = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    assert not [e.unique_id for e in registered if e.unique_id.endswith(("reactive_power", "apparent_power"))]
     report = await async_get_config_entry_diagnostics(hass, entry)
     assert report["envoy_properties"]["realtime"]["state"] == "refused"
     assert "installer token" in report["envoy_properties"]["realtime"]["refused"]
