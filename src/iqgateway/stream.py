@@ -58,6 +58,10 @@ class _Stalled(CommunicationError):
     pass
 
 
+class _Unusable(InvalidResponse):
+    """Frame after frame the device sends something that is no frame: reconnecting would not help."""
+
+
 class _NoStream(Exception):
     def __init__(self, reason: str) -> None:
         self.reason = reason
@@ -150,6 +154,10 @@ class MeterStream:
                                               endpoint=STREAM_PATH) from None
                 self._start_fallback(err.reason)
                 continue
+            except _Unusable as err:
+                self.stats.state = "failed"
+                self.stats.last_error = err.message
+                raise InvalidResponse(err.message, host=err.host, endpoint=err.endpoint) from None
             except StreamRoleError as err:
                 self.stats.state = "refused"
                 self.stats.last_error = err.message
@@ -264,8 +272,8 @@ class MeterStream:
             self.stats.last_error = problem
             _LOGGER.debug("%s %s: frame skipped: %s", host, STREAM_PATH, problem)
             if self._bad_in_row >= MAX_BAD_FRAMES:
-                raise InvalidResponse(f"{self._bad_in_row} frames in a row unusable, the last: {problem}",
-                                      host=host, endpoint=STREAM_PATH) from None
+                raise _Unusable(f"{self._bad_in_row} frames in a row unusable, the last: {problem}",
+                                host=host, endpoint=STREAM_PATH) from None
             return None
         self._bad_in_row = 0
         self._seq += 1

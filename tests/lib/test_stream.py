@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from iqgateway import FeatureNotAvailable, Gateway, MeterStream, StreamFrame, StreamRoleError
+from iqgateway import FeatureNotAvailable, Gateway, InvalidResponse, MeterStream, StreamFrame, StreamRoleError
 from iqgateway.simulator.meter_stream import StreamSettings
 from iqgateway.simulator.replay import ReplaySource
 from iqgateway.simulator.server import SimulatedEnvoy
@@ -234,3 +234,21 @@ async def test_a_frame_refreshes_the_snapshots_live_power_without_a_request() ->
     meter = refreshed.meters["production"]
     assert meter.active_power_w == pytest.approx(expected)
     assert refreshed.production == data.production
+
+
+async def test_a_frame_that_is_not_json_is_skipped_and_counted() -> None:
+    base = capture_channels()["production"]["activePower"]
+    async with streaming(StreamSettings(hz=40, mark=True, garbage_every=3)) as (_envoy, stream):
+        frames = await take(stream, 6)
+        assert marks(frames, base) == [0, 1, 3, 4, 6, 7]  # frames 2, 5, 8... were spoiled
+        assert stream.stats.bad_frames == 2
+        assert stream.stats.last_error == "a stream frame is not JSON"
+        assert [f.seq for f in frames] == list(range(6))
+
+
+async def test_a_stream_of_nothing_but_garbage_is_a_typed_error() -> None:
+    async with streaming(StreamSettings(hz=40, garbage_every=1)) as (_envoy, stream):
+        with pytest.raises(InvalidResponse, match="5 frames in a row unusable") as caught:
+            await take(stream, 1)
+    assert caught.value.endpoint == "/stream/meter"
+    assert caught.value.host is not None

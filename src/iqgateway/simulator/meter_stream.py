@@ -11,7 +11,8 @@ every authorised request stream (some 8.3 firmware takes owner tokens), "install
 
 Field behaviour and faults (StreamSettings): `stalls` sends 4 frames, then holds the next 4 (over `stall_hold_s` in
 all) and sends them at once; `drop_s` closes each connection after that many seconds; `reset_after` resets the TCP
-connection after that many frames of a connection; `mark` adds frame number + 0.25 W to every p so frames
+connection after that many frames of a connection; `garbage_every` sends every N-th frame as bytes that are
+not JSON (N = 1: all of them); `mark` adds frame number + 0.25 W to every p so frames
 differ (tests).
 """
 
@@ -36,6 +37,7 @@ PHASES = ("ph-a", "ph-b", "ph-c")
 VALUE_KEYS = {"p": "activePower", "q": "reactivePower", "s": "apparentPower", "v": "voltage", "i": "current",
               "pf": "pwrFactor", "f": "freq"}
 ROLES = ("auto", "any", "installer")
+GARBAGE_FRAME = b'data: {"production": [1, \xff\n\n'
 
 
 @dataclass(slots=True)
@@ -48,6 +50,7 @@ class StreamSettings:
     role: str = "auto"
     drop_s: float | None = None
     reset_after: int | None = None
+    garbage_every: int | None = None
     mark: bool = False
 
     def update(self, changes: dict[str, Any]) -> None:
@@ -65,6 +68,10 @@ class StreamSettings:
         self.stalls, self.mark = bool(merged["stalls"]), bool(merged["mark"])
         self.drop_s = None if merged["drop_s"] is None else float(merged["drop_s"])
         self.reset_after = None if merged["reset_after"] is None else int(merged["reset_after"])
+        every = merged["garbage_every"]
+        if every is not None and int(every) < 1:
+            raise ValueError("garbage_every wants a frame count of 1 or more")
+        self.garbage_every = None if every is None else int(every)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -156,7 +163,8 @@ class MeterStreamServer:
                 frame = {kind: {phase: {key: round(value + number + 0.25, 3) if key == "p" else value
                                         for key, value in values.items()} for phase, values in phases.items()}
                          for kind, phases in frame.items()}
-            held.append(b"data: " + orjson.dumps(frame) + b"\n\n")
+            spoiled = settings.garbage_every is not None and (number + 1) % settings.garbage_every == 0
+            held.append(GARBAGE_FRAME if spoiled else b"data: " + orjson.dumps(frame) + b"\n\n")
             position += 1
             holding = settings.stalls and (position - 1) % 8 >= 4
             if not holding:
@@ -184,7 +192,7 @@ def settings_from_specs(specs: list[str]) -> StreamSettings:
         text = value.strip().lower()
         if key in ("stalls", "mark"):
             changes[key] = text in ("1", "true", "yes", "on")
-        elif key in ("drop_s", "reset_after") and text in ("", "none", "off"):
+        elif key in ("drop_s", "reset_after", "garbage_every") and text in ("", "none", "off"):
             changes[key] = None
         else:
             changes[key] = value.strip()
