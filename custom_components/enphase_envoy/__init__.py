@@ -7,6 +7,7 @@ from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
+from homeassistant.helpers import issue_registry as ir
 
 from .const import (
     DEFAULT_LIVE_POWER_INTERVAL_S,
@@ -15,6 +16,7 @@ from .const import (
     OPTION_DISABLE_KEEP_ALIVE,
     OPTION_LIVE_POWER,
     OPTION_LIVE_POWER_INTERVAL,
+    OPTION_REALTIME,
     PLATFORMS,
 )
 from .coordinator import (
@@ -28,6 +30,7 @@ from .coordinator import (
     make_session,
 )
 from .live import LivePowerCoordinator
+from .realtime import async_start_realtime, stream_issue_id
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> bool | None:
@@ -52,6 +55,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> boo
         coordinator.live = LivePowerCoordinator(hass, entry, gateway, interval)
         await coordinator.live.async_start()  # stopped with the entry (DataUpdateCoordinator's own unload hook)
     await coordinator.async_read_mac()  # the Envoy's device carries its MAC address from the start
+    if entry.options.get(OPTION_REALTIME, False):
+        coordinator.realtime = await async_start_realtime(hass, entry, gateway, coordinator.async_update_listeners)
+    else:
+        ir.async_delete_issue(hass, DOMAIN, stream_issue_id(entry.entry_id))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return setup_done()
 
@@ -83,6 +90,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> No
     """A removed entry leaves no repair issue and no stored midnight closes behind."""
     clear_token_issues(hass, entry.entry_id)
     await daily_store(hass, entry.entry_id).async_remove()
+    ir.async_delete_issue(hass, DOMAIN, stream_issue_id(entry.entry_id))
 
 
 async def async_remove_config_entry_device(

@@ -50,6 +50,7 @@ from .const import (
     OPTION_QUIET_START,
     OPTION_QUIET_WINDOW,
     OPTION_SLOW_REQUEST_S,
+    OPTION_REALTIME,
 )
 from .coordinator import make_gateway
 
@@ -296,13 +297,13 @@ DEFAULT_QUIET = (LoadPolicy().quiet_start.strftime("%H:%M"), LoadPolicy().quiet_
 
 
 class EnvoyOptionsFlow(OptionsFlowBase):
-    """Diagnostics fixtures, keep-alive, live power and the load policy; changed options reload the entry."""
+    """Diagnostics fixtures, keep-alive, live power, realtime (the meter stream) and the load policy; changed options reload the entry."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         options = self.config_entry.options
         if user_input is not None:
             optional = (OPTION_LIVE_POWER, OPTION_LIVE_POWER_INTERVAL, OPTION_QUIET_WINDOW, OPTION_QUIET_START,
-                        OPTION_QUIET_END, OPTION_SLOW_REQUEST_S)
+                        OPTION_QUIET_END, OPTION_SLOW_REQUEST_S, OPTION_REALTIME)
             kept = {k: options[k] for k in optional if k in options}
             new = kept | user_input
             if not RELOADS_ITSELF and new != dict(options):
@@ -344,6 +345,9 @@ class EnvoyOptionsFlow(OptionsFlowBase):
                     OPTION_SLOW_REQUEST_S,
                     description={"suggested_value": options.get(OPTION_SLOW_REQUEST_S, LoadPolicy().slow_s)},
                 ): vol.All(vol.Coerce(float), vol.Range(min=1, max=120)),
+                vol.Optional(
+                    OPTION_REALTIME, description={"suggested_value": bool(options.get(OPTION_REALTIME, False))}
+                ): bool,
             }
         )
         return self.async_show_form(

@@ -43,6 +43,8 @@ POLICY_OPTIONS: Final = {
     OPTION_QUIET_END: "quiet_end",
     OPTION_SLOW_REQUEST_S: "slow_s",
 }
+# Realtime: follow the meter stream (/stream/meter) for the CT sensors (off by default).
+OPTION_REALTIME: Final = "realtime"
 
 INSTALLER_USERNAME: Final = "installer"
 
@@ -52,3 +54,4 @@ TOKEN_RENEW_BEFORE: Final = timedelta(days=30)
 
 ISSUE_MANUAL_TOKEN_EXPIRING: Final = "manual_token_expiring"
 ISSUE_TOKEN_REFRESH_FAILED: Final = "token_refresh_failed"
+ISSUE_STREAM_NEEDS_INSTALLER: Final = "stream_needs_installer"

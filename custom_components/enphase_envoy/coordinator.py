@@ -53,6 +53,7 @@ from .derived_energy import DerivedEnergy
 
 if TYPE_CHECKING:
     from .live import LivePowerCoordinator
+    from .realtime import RealtimeStream
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -169,6 +170,7 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
         self.mac: str | None = None  # the Envoy's, read from /home after setup (read_mac)
         self.picked_sleep_band: str | None = None  # the AC battery sleep band picked in the select
         self._daily_store = daily_store(hass, entry.entry_id)
+        self.realtime: RealtimeStream | None = None
 
     @property
     def serial(self) -> str:

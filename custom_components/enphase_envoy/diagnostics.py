@@ -225,6 +225,7 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: EnvoyCo
         "last_update_success": coordinator.last_update_success,
         "update_interval_s": coordinator.update_interval.total_seconds() if coordinator.update_interval else None,
         "live_power": coordinator.live.as_diagnostics() if coordinator.live is not None else {"enabled": False},
+        "realtime": coordinator.realtime.as_diagnostics() if coordinator.realtime is not None else {"enabled": False},
         "derived_energy": coordinator.derived.as_diagnostics(),
         "daily_energy": _daily(coordinator.gateway),
         "load": gateway.load_report(),

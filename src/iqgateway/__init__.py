@@ -3,6 +3,7 @@
 - `Gateway`: one gateway — `update()` returns a `GatewayData` snapshot (frozen dataclasses); controls
   change relays, battery settings and the generator. `CloudEndpoints` says where the Enphase cloud lives
   (tokens for firmware 7 and later); `Cadence` how often each endpoint is read.
+- `MeterStream` (`Gateway.stream()`): every `/stream/meter` frame (`StreamFrame`), reconnecting as needed.
 - `LivePower`: the one-second power flows (`LiveData`) of firmware 7 and later, polled beside the updates.
 - `GridEnergy`, `BatteryEnergy`: energy the gateway does not count itself, derived from the snapshots;
   `DailyEnergy`: today and last seven days from the lifetime counters at local midnight (Gateway(tz=...)).
@@ -30,9 +31,11 @@ from .errors import (
     IQGatewayError,
     MfaRequired,
     StaleError,
+    StreamRoleError,
     TokenExpired,
     UnsupportedFirmware,
 )
+from .frames import ChannelValues, PhaseValues, StreamFrame
 from .gateway import Gateway
 from .live import LivePower
 from .models import (
@@ -68,6 +71,8 @@ from .schedule import Cadence
 from .version import package_version
 
 __version__ = package_version()
+from .stream import MeterStream
+from .stream_stats import StreamStats
 
 __all__ = [
     "AcBatteries",
@@ -79,6 +84,7 @@ __all__ = [
     "BatteryEnergy",
     "C6Combiner",
     "Cadence",
+    "ChannelValues",
     "CloudEndpoints",
     "CloudError",
     "Collar",
@@ -118,11 +124,16 @@ __all__ = [
     "LivePower",
     "MeasurementType",
     "MeterReading",
+    "MeterStream",
     "MfaRequired",
     "NetworkInterface",
     "StaleError",
+    "PhaseValues",
     "StorageMode",
     "StorageSettings",
+    "StreamFrame",
+    "StreamRoleError",
+    "StreamStats",
     "TokenExpired",
     "UnsupportedFirmware",
     "__version__",

@@ -100,3 +100,12 @@ class FeatureNotAvailable(IQGatewayError):
 
 class ControlRejected(IQGatewayError):
     """The device refused a write, or the read-back shows the change was not applied."""
+
+
+class StreamRoleError(AuthenticationRequired):
+    """The device refused the meter stream to the credentials' role: it wants `role` (an installer token or user)."""
+
+    def __init__(self, message: str, *, role: str = "installer", host: str | None = None,
+                 endpoint: str | None = None) -> None:
+        self.role = role
+        super().__init__(message, host=host, endpoint=endpoint)

@@ -44,6 +44,7 @@ from .freshness import DEFAULT_STALE_AFTER, PowerWatch, newest_answer, parts_upd
 from .gateway_controls import GatewayControls
 from .gateway_probe import GatewayProbe
 from .gateway_views import GatewayViews
+from .gateway_stream import GatewayStream
 from .guards import EnergyGuard
 from .info import INFO_PATH, parse_info
 from .models import DeviceInfo, Features, GatewayData
@@ -61,7 +62,7 @@ _LOGGER = logging.getLogger(__name__)
 ALIGN_WITHIN_S = 5.0
 
 
-class Gateway(GatewayViews, GatewayProbe, GatewayControls):
+class Gateway(GatewayViews, GatewayProbe, GatewayControls, GatewayStream):
     """One IQ Gateway. Not thread-safe; one asyncio task at a time uses it (updates and controls are serialised).
 
     `host` is "192.168.1.5", "host:port" or a URL with its scheme ("https://127.0.0.1:8443": that scheme

@@ -19,7 +19,8 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from types import MappingProxyType
@@ -306,6 +307,41 @@ class Transport:
                 host=self._netloc, endpoint=path,
             )
         return reply
+
+    @asynccontextmanager
+    async def open_stream(self, path: str, headers: Mapping[str, str], *,
+                          connect_s: float) -> AsyncIterator[aiohttp.ClientResponse]:
+        """GET a long-lived answer (server-sent events): the response once its headers are in, body unread.
+
+        `connect_s` bounds connecting and the headers only; the caller reads the body at its own pace.
+        """
+        extra = dict(headers)
+        if self._session_cookie is not None:
+            extra["Cookie"] = f"{SESSION_COOKIE}={self._session_cookie}"
+        extra.setdefault("Accept", "text/event-stream")
+        timeout = aiohttp.ClientTimeout(total=None, connect=connect_s, sock_connect=connect_s, sock_read=None)
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(connect_s):
+                resp = await self.session.get(f"{self.base_url}{path}", headers=extra, ssl=False,
+                                              allow_redirects=False, timeout=timeout)
+        except TimeoutError:
+            self._log_failure("GET", path, started, "timeout")
+            raise DeviceTimeout(f"no answer within {connect_s:g} s", host=self._netloc, endpoint=path) from None
+        except aiohttp.ClientConnectorError as err:
+            self._log_failure("GET", path, started, "cannot connect")
+            raise ConnectFailed(f"cannot connect over {self._scheme} ({os_reason(err)})", host=self._netloc,
+                                endpoint=path) from None
+        except (aiohttp.ClientError, OSError) as err:
+            self._log_failure("GET", path, started, type(err).__name__)
+            raise CommunicationError(f"connection failed ({os_reason(err)})", host=self._netloc,
+                                     endpoint=path) from None
+        try:
+            self._keep_cookie(resp)
+            _LOGGER.debug("GET %s -> %s (stream) in %.2f s", path, resp.status, time.monotonic() - started)
+            yield resp
+        finally:
+            resp.close()
 
     async def _read_body(self, resp: aiohttp.ClientResponse, path: str) -> bytes:
         declared = resp.content_length

@@ -76,6 +76,10 @@ class AuthSession:
         return self._token.claims.user if self._token is not None else None
 
     @property
+    def digest_user(self) -> str | None:
+        return self._digest.username if self._digest is not None else None
+
+    @property
     def uses_token(self) -> bool:
         return self._token is not None
 

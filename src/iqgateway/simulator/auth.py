@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 import urllib.request
@@ -91,6 +92,16 @@ class DeviceAuth:
         if self.token_ok(bearer(headers)):
             return AuthOutcome(True, "bearer", session_opened=True)
         return AuthOutcome(False, "denied")
+
+    def role(self, headers: Mapping[str, str], cookies: Mapping[str, str]) -> str:
+        """Who an allowed request comes from: the token's `enphaseUser` (or its session's), or the Digest user."""
+        if self.token_auth:
+            claims = read_jwt(bearer(headers))
+            if claims is not None:
+                return str(claims[1].get("enphaseUser", "owner"))
+            return self._sessions.get(cookies.get("sessionId", ""), "")
+        match = re.search(r'username="([^"]*)"', headers.get("Authorization", ""))
+        return match.group(1) if match else ""
 
     def check_jwt(self, headers: Mapping[str, str]) -> AuthOutcome:
         """`GET /auth/check_jwt`: a valid bearer token opens a session (new sessionId cookie)."""

@@ -3,6 +3,7 @@
     iqgateway simulate --replay CAPTURE_DIR [--host 127.0.0.1] [--port 0] [--fault KIND[xN][=VALUE][:PATH]] ...
     iqgateway simulate --profile NAME [--inverters N] [--batteries N] [--speed X] [--cloud] [--advertise]
     iqgateway simulate --profile NAME --count N --port P     (N devices, distinct serials, ports P..P+N-1)
+    iqgateway simulate ... --stream hz=1 --stream stalls=on --stream role=installer --stream drop_s=3
 
 Prints the device URL on one line (`Envoy simulator (serial X, firmware Y) serving https://127.0.0.1:PORT`),
 then a freshly minted token for firmware >= 7, and the cloud URL and demo account when `--cloud` is on.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import dataclasses
 import errno
 import signal
 from pathlib import Path
@@ -24,6 +26,7 @@ from ..commands.arguments import check_port, check_speed
 from ..commands.failures import EXIT_ERROR, EXIT_USAGE, line
 from .faults import KINDS
 from .profiles import PROFILES
+from .meter_stream import StreamSettings, settings_from_specs
 
 if TYPE_CHECKING:
     from .server import SimulatedEnvoy
@@ -96,6 +99,11 @@ def simulate(  # noqa: PLR0917 - one parameter per command-line option
         int, typer.Option("--count", min=1, metavar="N",
                           help="Devices to serve (profiles): distinct serials, ports P..P+N-1.")
     ] = 1,
+    stream: Annotated[
+        list[str] | None,
+        typer.Option("--stream", help="Meter stream setting KEY=VALUE (repeatable): hz, stalls, stall_hold_s, "
+                     "role (auto/any/installer), drop_s, reset_after, mark.", show_default=False),
+    ] = None,
 ) -> None:
     if (replay is None) == (profile is None):
         raise typer.BadParameter("give exactly one of --replay DIR or --profile NAME", param_hint="--replay")
@@ -112,6 +120,7 @@ def simulate(  # noqa: PLR0917 - one parameter per command-line option
         if problems:
             raise typer.Exit(EXIT_USAGE)
     try:
+        stream_settings = settings_from_specs(stream or [])
         sources = _make_sources(replay, profile, count, speed=speed, inverters=inverters, batteries=batteries)
     except (OSError, ValueError, KeyError) as err:
         line(f"simulate: cannot start the simulator: {err}")
@@ -129,6 +138,7 @@ def simulate(  # noqa: PLR0917 - one parameter per command-line option
                 cloud=cloud,
                 cloud_port=cloud_port,
                 advertise=advertise,
+                stream=stream_settings,
             )
         )
     except ValueError as err:
@@ -190,6 +200,7 @@ async def _serve(
     cloud: bool,
     cloud_port: int,
     advertise: bool,
+    stream: StreamSettings,
 ) -> None:
     from .enlighten import DEMO_EMAIL, DEMO_PASSWORD, SimulatedCloud
     from .server import SimulatedEnvoy
@@ -210,6 +221,7 @@ async def _serve(
             cloud=simulated_cloud,
             faults=faults,
             advertise=advertise,
+            stream=dataclasses.replace(stream),
         )
         for i, source in enumerate(sources)
     ]
