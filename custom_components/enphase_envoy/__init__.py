@@ -6,8 +6,8 @@ from homeassistant.config_entries import ConfigEntries
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
-from homeassistant.util import dt as dt_util
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 
 from .const import (
     DEFAULT_LIVE_POWER_INTERVAL_S,
@@ -23,13 +23,12 @@ from .coordinator import (
     EnvoyConfigEntry,
     EnvoyCoordinator,
     clear_token_issues,
-    daily_store,
     known_device_ids,
-    load_policy,
     make_gateway,
     make_session,
 )
 from .live import LivePowerCoordinator
+from .persisted import daily_store, load_policy
 from .realtime import async_start_realtime, stream_issue_id
 
 

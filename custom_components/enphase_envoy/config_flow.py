@@ -49,8 +49,8 @@ from .const import (
     OPTION_QUIET_END,
     OPTION_QUIET_START,
     OPTION_QUIET_WINDOW,
-    OPTION_SLOW_REQUEST_S,
     OPTION_REALTIME,
+    OPTION_SLOW_REQUEST_S,
 )
 from .coordinator import make_gateway
 
@@ -297,7 +297,7 @@ DEFAULT_QUIET = (LoadPolicy().quiet_start.strftime("%H:%M"), LoadPolicy().quiet_
 
 
 class EnvoyOptionsFlow(OptionsFlowBase):
-    """Diagnostics fixtures, keep-alive, live power, realtime (the meter stream) and the load policy; changed options reload the entry."""
+    """Diagnostics fixtures, keep-alive, live power, realtime and the load policy; changed options reload."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         options = self.config_entry.options

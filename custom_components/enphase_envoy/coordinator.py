@@ -15,7 +15,6 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
-from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 from homeassistant.util.ssl import get_default_no_verify_context
@@ -30,14 +29,12 @@ from iqgateway import (
     Gateway,
     GatewayData,
     InvalidCredentials,
-    InvalidState,
     IQGatewayError,
     StaleError,
     TokenExpired,
     UnsupportedFirmware,
 )
 from iqgateway.firmware import uses_tokens
-from iqgateway.policy import LoadPolicy
 
 from .acb import default_band
 from .const import (
@@ -45,11 +42,11 @@ from .const import (
     DOMAIN,
     ISSUE_MANUAL_TOKEN_EXPIRING,
     ISSUE_TOKEN_REFRESH_FAILED,
-    POLICY_OPTIONS,
     SCAN_INTERVAL,
     TOKEN_RENEW_BEFORE,
 )
 from .derived_energy import DerivedEnergy
+from .persisted import daily_store, restore_daily, save_daily, save_daily_later
 
 if TYPE_CHECKING:
     from .live import LivePowerCoordinator
@@ -61,9 +58,6 @@ _LOGGER = logging.getLogger(__name__)
 TOKEN_RETRY = timedelta(hours=1)
 # Read /info this often (and after every failed update) to notice a firmware upgrade.
 IDENTITY_CHECK = timedelta(hours=1)
-# The midnight closes of the lifetime counters (today / last seven days) are written at most this often.
-DAILY_STORE_VERSION = 1
-DAILY_SAVE_DELAY_S = 60.0
 
 # A type alias statement would read better, but ruff targets Python 3.11 for the whole repository.
 EnvoyConfigEntry: TypeAlias = ConfigEntry["EnvoyCoordinator"]
@@ -86,23 +80,6 @@ def make_session(hass: HomeAssistant, *, keep_alive: bool) -> aiohttp.ClientSess
         return async_create_clientsession(hass, verify_ssl=False, cookie_jar=jar)
     connector = aiohttp.TCPConnector(ssl=get_default_no_verify_context(), force_close=True)
     return aiohttp.ClientSession(connector=connector, cookie_jar=jar)
-
-
-def load_policy(options: Mapping[str, Any]) -> LoadPolicy:
-    """The Gateway's load policy from the entry's options (an unusable option keeps its default)."""
-    policy = LoadPolicy()
-    for option, name in POLICY_OPTIONS.items():
-        if option in options:
-            try:
-                policy = policy.with_options({name: options[option]})
-            except ValueError as err:
-                _LOGGER.warning("Ignoring the option %s: %s", option, err)
-    return policy
-
-
-def daily_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
-    """Where one entry's midnight closes live between restarts."""
-    return Store(hass, DAILY_STORE_VERSION, f"{DOMAIN}.daily_energy.{entry_id}")
 
 
 def make_gateway(
@@ -193,26 +170,15 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
         return not self.manual_token and info is not None and uses_tokens(info.firmware_version)
 
     async def _restore_daily(self) -> None:
-        """Continue the midnight closes saved before the restart (a broken document: start afresh)."""
-        saved = await self._daily_store.async_load()
-        if saved is None:
-            return
-        try:
-            self.gateway.restore_daily(saved)
-        except InvalidState as err:
-            _LOGGER.warning("Envoy %s: starting the daily energy afresh: %s", self.gateway.host, err)
+        await restore_daily(self._daily_store, self.gateway)
 
     async def async_save_daily(self) -> None:
         """Write the midnight closes now (the entry unloads)."""
-        daily = self.gateway.daily
-        if daily is not None:
-            await self._daily_store.async_save(daily.to_state())
+        await save_daily(self._daily_store, self.gateway)
 
     @callback
     def _save_daily(self) -> None:
-        daily = self.gateway.daily
-        if daily is not None:
-            self._daily_store.async_delay_save(daily.to_state, DAILY_SAVE_DELAY_S)
+        save_daily_later(self._daily_store, self.gateway)
 
     async def _async_setup(self) -> None:
         """Identify, authenticate and probe the device once, before the first update."""

@@ -23,10 +23,10 @@ from .sensor import (
     CT_TYPES,
     STREAM_CT_TYPES,
     EnvoySensor,
-    EnvoySensorEntityDescription,
     _ct_exists,
     phases_of,
 )
+from .sensor_common import EnvoySensorEntityDescription
 
 if TYPE_CHECKING:
     from .coordinator import EnvoyCoordinator

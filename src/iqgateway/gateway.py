@@ -43,8 +43,8 @@ from .errors import (
 from .freshness import DEFAULT_STALE_AFTER, PowerWatch, newest_answer, parts_updated_at
 from .gateway_controls import GatewayControls
 from .gateway_probe import GatewayProbe
-from .gateway_views import GatewayViews
 from .gateway_stream import GatewayStream
+from .gateway_views import GatewayViews
 from .guards import EnergyGuard
 from .info import INFO_PATH, parse_info
 from .models import DeviceInfo, Features, GatewayData

@@ -39,10 +39,10 @@ def quiet_window_off(request: pytest.FixtureRequest) -> Iterator[None]:
     if request.node.get_closest_marker("quiet_window") is not None:
         yield
         return
-    from custom_components.enphase_envoy import coordinator
+    from custom_components.enphase_envoy import persisted
 
     def without_window(options: Any) -> Any:
-        return dataclasses.replace(coordinator.load_policy(options), quiet=False)
+        return dataclasses.replace(persisted.load_policy(options), quiet=False)
 
     with patch("custom_components.enphase_envoy.load_policy", without_window):
         yield

@@ -13,8 +13,8 @@ Stops cleanly on Ctrl-C or SIGTERM. The admin API lives under `/__simulator__/` 
 from __future__ import annotations
 
 import asyncio
-import enum
 import dataclasses
+import enum
 import errno
 import signal
 from pathlib import Path
@@ -25,8 +25,8 @@ import typer
 from ..commands.arguments import check_port, check_speed
 from ..commands.failures import EXIT_ERROR, EXIT_USAGE, line
 from .faults import KINDS
-from .profiles import PROFILES
 from .meter_stream import StreamSettings, settings_from_specs
+from .profiles import PROFILES
 
 if TYPE_CHECKING:
     from .server import SimulatedEnvoy

@@ -35,15 +35,7 @@ from aiohttp import web
 
 from .accounting import Accounting, RequestRecord
 from .admin import ADMIN_PREFIX, admin_action
-from .answer_faults import (
-    HTML_TYPE,
-    NoAnswer,
-    applies,
-    device_minute,
-    faulted,
-    in_nightly_stall,
-    reset_connection,
-)
+from .answer_faults import HTML_TYPE, NoAnswer, applies, device_minute, faulted, in_nightly_stall, reset_connection
 from .auth import CHECK_JWT_PATH, UNAUTHORIZED_BODY, VALID_TOKEN_BODY, DeviceAuth
 from .discovery import Advertisement
 from .enlighten import SimulatedCloud
