@@ -37,6 +37,7 @@ from .commands.failures import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_USAGE, line
 from .commands.progress import Spinner
 from .commands.units import ENERGY, POWER, column, unit_for
 from .derived.daily_store import LOCAL, load_state, save_state, site_zone
+from .errors import IQGatewayError
 from .firmware import uses_tokens
 from .gateway import Gateway
 from .models import DeviceInfo, GatewayData
@@ -107,12 +108,16 @@ def read(  # noqa: PLR0917 - typer maps parameters to options
     HOST is the Envoy's address: an IP, host:port, or a URL (https://host:port: exactly that scheme).
     """
     address, credentials = credentials_for(host, username, password, token)
+    try:
+        zone = site_zone(tz)
+    except IQGatewayError as err:
+        raise typer.BadParameter(str(err), param_hint="'--tz'") from None
     spinner = Spinner(not as_json)
 
     async def work() -> GatewayData:
         async with spinner:
             gateway = Gateway(address, username=credentials.username, password=credentials.password,
-                              token=credentials.token, on_request=spinner.request, tz=site_zone(tz))
+                              token=credentials.token, on_request=spinner.request, tz=zone)
             try:
                 saved = load_state(state) if state is not None else None
                 if saved is not None:

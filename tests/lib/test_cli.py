@@ -157,9 +157,11 @@ async def test_read_keeps_the_midnight_closes_in_a_state_file(tmp_path: Path) ->
     assert doc["production"]["device_wh_today"] == device_today
     assert doc["production"]["wh_today"] == device_today  # plausible: the day's close was seeded from it
     assert saved["counters"]["production"]["seeded"] == [saved_day(saved)]
-    assert (broken.code, broken.lines) == (1, [f"iqgateway: the daily energy file {state} is not JSON"])
-    assert zone.code == 1
-    assert zone.lines == ["iqgateway: unknown time zone 'Mars/Olympus' (an IANA name such as Europe/Berlin)"]
+    assert (broken.code, broken.lines) == (
+        1, [f"iqgateway: {envoy.url.rstrip('/')}: the daily energy file {state} is not JSON"])
+    assert zone.code == 2  # a usage error: nothing is asked of the device
+    assert zone.lines == ["iqgateway: read: Invalid value for '--tz': unknown time zone 'Mars/Olympus' "
+                          "(an IANA name such as Europe/Berlin) (see iqgateway read --help)"]
 
 
 def saved_day(saved: dict[str, Any]) -> str:

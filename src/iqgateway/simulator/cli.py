@@ -101,8 +101,9 @@ def simulate(  # noqa: PLR0917 - one parameter per command-line option
     ] = 1,
     stream: Annotated[
         list[str] | None,
-        typer.Option("--stream", help="Meter stream setting KEY=VALUE (repeatable): hz, stalls, stall_hold_s, "
-                     "role (auto/any/installer), drop_s, reset_after, mark.", show_default=False),
+        typer.Option("--stream", metavar="KEY=VALUE", show_default=False,
+                     help="Meter stream setting (repeatable): hz, stalls, stall_hold_s, role (auto/any/installer), "
+                          "drop_s, reset_after, mark."),
     ] = None,
 ) -> None:
     if (replay is None) == (profile is None):
