@@ -27,6 +27,7 @@ from .answer_cache import AnswerCache, run_parser
 from .assemble import assemble
 from .auth.enlighten import CloudEndpoints
 from .auth.session import AuthSession
+from .corrections.apply import apply_daily_corrections
 from .errors import (
     AuthenticationError,
     AuthenticationRequired,
@@ -425,7 +426,7 @@ class Gateway(GatewayControls):
         source = features.production_source
         data = run_parser(lambda: assemble(info, features, answers, host=self.host, statuses=statuses, now=now),
                           host=self.host, path=source)
-        data = run_parser(lambda: self._guard.apply(data), host=self.host, path=source)
+        data = run_parser(lambda: apply_daily_corrections(self._guard.apply(data)), host=self.host, path=source)
         self._align_inverters(data, features, now)
         self._data = data
         return data
