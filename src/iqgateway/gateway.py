@@ -29,6 +29,7 @@ from .answer_cache import AnswerCache, run_parser
 from .assemble import assemble
 from .auth.enlighten import CloudEndpoints
 from .auth.session import AuthSession
+from .corrections.apply import apply_daily_corrections
 from .derived.daily_energy import DailyEnergy, DailyFigures
 from .derived.daily_readings import apply_daily
 from .errors import (
@@ -362,7 +363,7 @@ class Gateway(GatewayViews, GatewayProbe, GatewayControls, GatewayStream):
                                            now=now if stamp is None else stamp), host=self.host, path=source)
         data = dataclasses.replace(data, parts_updated_at=parts_updated_at(features, statuses,
                                                                            self._power_path(features)))
-        data = run_parser(lambda: self._guard.apply(data), host=self.host, path=source)
+        data = run_parser(lambda: apply_daily_corrections(self._guard.apply(data)), host=self.host, path=source)
         if self._daily is not None:
             data, self._daily_figures = apply_daily(self._daily, data)
         self._align_inverters(data, features, now)

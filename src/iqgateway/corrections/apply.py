@@ -15,7 +15,9 @@ from .record import Correction, CorrectionKind
 
 
 def apply_corrections(data: GatewayData, docs: Mapping[str, object]) -> GatewayData:
-    """`data` with the firmware faults its documents show undone; `docs`: the decoded answers by path."""
+    """`data` with the firmware faults its documents show undone; `docs`: the decoded answers by path.
+
+    The daily figures are checked apart, after the energy guard (`apply_daily_corrections`)."""
     found: list[Correction] = list(data.corrections)
     doc = _production_doc(data, docs)
     data = _layout(data, docs, doc, found)
@@ -31,12 +33,6 @@ def apply_corrections(data: GatewayData, docs: Mapping[str, object]) -> GatewayD
         found += more
         data = _active_phase_count(dataclasses.replace(data, consumption_total=total), doc, found)
 
-    production_reading, more = plausible_daily(data.production, "production")
-    found += more
-    total_reading, more = plausible_daily(data.consumption_total, "consumption_total")
-    found += more
-    data = dataclasses.replace(data, production=production_reading, consumption_total=total_reading)
-
     batteries, more = positional_batteries(docs.get(ensemble.INVENTORY), docs.get(ensemble.POWER))
     if batteries is not None:
         found += more
@@ -45,6 +41,19 @@ def apply_corrections(data: GatewayData, docs: Mapping[str, object]) -> GatewayD
     live, more = split_phase_live(docs.get(livedata.LIVEDATA), data.live)
     found += more
     return dataclasses.replace(data, live=live, corrections=tuple(found))
+
+
+def apply_daily_corrections(data: GatewayData) -> GatewayData:
+    """`data` without implausible today / 7-day figures of production and total consumption.
+
+    Run after the energy guard: a 2^32 spike in a daily counter (which also makes it implausible) is the
+    guard's to hold at its last good value; what is still implausible after the guard is left out."""
+    production_reading, found = plausible_daily(data.production, "production")
+    total_reading, more = plausible_daily(data.consumption_total, "consumption_total")
+    if not found and not more:
+        return data
+    return dataclasses.replace(data, production=production_reading, consumption_total=total_reading,
+                               corrections=(*data.corrections, *found, *more))
 
 
 def _production_doc(data: GatewayData, docs: Mapping[str, object]) -> production.ProductionDoc | None:
