@@ -145,7 +145,7 @@ class MeterStreamServer:
     async def serve(self, request: web.BaseRequest, headers: dict[str, str]) -> web.StreamResponse:
         """Stream frames until the client leaves, or a drop/reset fault ends the connection."""
         settings = self.settings
-        response = web.StreamResponse(status=200, headers={**headers, "Content-Type": "text/event-stream"})
+        response = web.StreamResponse(status=200, headers=headers)
         await response.prepare(request)
         self.connections += 1
         loop = asyncio.get_running_loop()

@@ -300,7 +300,7 @@ class SimulatedEnvoy:
             if not self.stream.allowed(self._auth.role(request.headers, request.cookies),
                                        auth_checked=outcome.kind not in ("none", "open")):
                 return self._unauthorized()
-            return await self.stream.serve(request, self._headers())
+            return await self.stream.serve(request, self._headers("text/event-stream"))
         extra: dict[str, str] = {}
         if path == CHECK_JWT_PATH and self._auth.token_auth:
             reply = Reply(200, VALID_TOKEN_BODY, HTML_TYPE)
@@ -342,11 +342,11 @@ class SimulatedEnvoy:
     def _response(
         self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
     ) -> web.Response:
-        merged = {**self._headers(), "Content-Type": content_type or JSON_TYPE, **(headers or {})}
+        merged = {**self._headers(content_type or JSON_TYPE), **(headers or {})}
         return web.Response(status=status, body=body, headers=merged)
 
-    def _headers(self) -> dict[str, str]:
-        merged = dict(DEVICE_HEADERS)
+    def _headers(self, content_type: str) -> dict[str, str]:
+        merged = {**DEVICE_HEADERS, "Content-Type": content_type}
         if self.scheme == "https":
             merged["Strict-Transport-Security"] = "max-age=63072000; includeSubdomains"
         return merged
