@@ -15,15 +15,16 @@ PYTEST_WORKERS ?= 4
 # The web UI of Home Assistant 2025.4.4 (its `frontend` integration pins this); `make run` and the e2e test need it.
 HA_FRONTEND := home-assistant-frontend==20250411.0
 
-.PHONY: help venv test lint typecheck ha-static-check test-lib test-cli test-export test-ha test-e2e run bench clean
+.PHONY: help venv test lint typecheck ha-static-check test-lib test-cli test-export test-ha test-e2e run bench dist clean
 
 help:
 	@echo "make run    Home Assistant with the integration against a simulated Envoy (http://localhost:8123, demo/demo)"
 	@echo "            PROFILE=name | REPLAY=capture-dir | ENVOY_HOST=ip ENVOY_TOKEN=... ; HA_PORT, SIM_PORT"
 	@echo "make test   ruff, mypy --strict and the whole test suite (test-lib, test-cli, test-export, test-ha, test-e2e)"
 	@echo "make bench  device-load benchmark: iqgateway vs pyenphase against the simulator"
+	@echo "make dist   the release: one wheel and one sdist in dist/ (library dependencies only), twine-checked"
 
-$(STAMP): pyproject.toml requirements-ha.txt Makefile
+$(STAMP): pyproject.toml setup.py requirements-ha.txt Makefile
 	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found: install it or set PYTHON313=/path/to/python3.13"; exit 1; }
 	@test -x $(PY) || $(PYTHON313) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
@@ -85,5 +86,16 @@ bench:
 		&& touch bench/.venv/.installed; fi
 	@bench/.venv/bin/python bench/run.py $(BENCH_ARGS)
 
+# A release as the publish workflow builds it: IQGATEWAY_RELEASE=1 keeps the command line's and the simulator's
+# dependencies behind their extras (setup.py). Its own small venv: no Home Assistant needed to build.
+DIST_VENV := .venv-dist
+dist:
+	@test -n "$(PYTHON313)" || { echo "Python 3.13 not found: install it or set PYTHON313=/path/to/python3.13"; exit 1; }
+	@test -x $(DIST_VENV)/bin/python || $(PYTHON313) -m venv $(DIST_VENV)
+	$(DIST_VENV)/bin/python -m pip install -q --upgrade build twine
+	rm -rf dist build src/iqgateway.egg-info
+	IQGATEWAY_RELEASE=1 $(DIST_VENV)/bin/python -m build --outdir dist .
+	$(DIST_VENV)/bin/python -m twine check --strict dist/*
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .coverage .run
+	rm -rf $(VENV) $(DIST_VENV) dist build .mypy_cache .ruff_cache .coverage .run

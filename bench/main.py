@@ -3,7 +3,8 @@
 For each device (bench/device.py) one simulator process serves the device; pyenphase, then iqgateway, each run
 a simulated hour of updates at 60 s power freshness and a few updates with the device's latencies
 (bench/measure.py). Then the fleet case (bench/fleet.py): 100 simulated gateways through `iqgateway export`
-into mosquitto, its CPU. Prints a table per client and device, the requests per endpoint, the goals, the fleet
+into mosquitto, its CPU; and the stream case (bench/stream.py): frames/s, connections/h and CPU per frame of
+following a meter stream. Prints a table per client and device, the requests per endpoint, the goals, the fleet
 line, and as its last line the medians over all devices:
 
     ratios: requests=<ours/pyenphase> wall=<ours/pyenphase> cpu=<ours/pyenphase> sessions_per_hour=<ours>
@@ -30,6 +31,7 @@ from .measure import Measurement, measure
 from .ours import OursClient
 from .pyenphase_runner import PyenphaseClient, pyenphase_version
 from .report import DeviceResult, devices_table, endpoint_table, goal_lines, last_line, main_table
+from .stream import run_stream
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -45,6 +47,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--fleet", type=int, default=100, metavar="N",
                         help="the fleet case: N simulated gateways through `iqgateway export` (100; 0 = skip)")
     parser.add_argument("--fleet-only", action="store_true", help="run only the fleet case")
+    parser.add_argument("--stream", type=float, default=30.0, metavar="S",
+                        help="the stream case: S seconds per phase of following /stream/meter (30; 0 = skip)")
+    parser.add_argument("--stream-only", action="store_true", help="run only the stream case")
     return parser.parse_args(argv)  # fmt: skip
 
 
@@ -98,6 +103,9 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{spec.name}: {spec.note}")
         return
     logging.basicConfig(level=logging.CRITICAL)  # the clients' own logs are not the benchmark's output
+    if args.stream_only:
+        print("\n".join(run_stream(max(1.0, args.stream))), flush=True)
+        return
     if args.fleet_only:
         print(run_fleet(max(1, args.fleet)).line(), flush=True)
         return
@@ -123,5 +131,7 @@ def main(argv: list[str] | None = None) -> None:
     print("\n".join(goal_lines(results)))
     if args.fleet:
         print(run_fleet(args.fleet).line(), flush=True)
+    if args.stream:
+        print("\n".join(run_stream(args.stream)), flush=True)
     print(f"bench: {len(results)} devices in {time.monotonic() - started:.0f} s")
     print(last_line(results), flush=True)

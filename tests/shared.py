@@ -1,4 +1,4 @@
-"""The test captures (real devices' answers, tests/captures/README.md) and helpers that read them."""
+"""The test captures (real devices' answers, tests/captures/README.md), the references, helpers that read them."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 CAPTURES = REPO / "tests" / "captures"
-SHARED = (REPO.parent / "shared").resolve()
-REFS_PYENPHASE = SHARED / "acceptance" / "refs" / "pyenphase-4.2.0"
-REFS_HA_CORE = SHARED / "acceptance" / "refs" / "ha-core-2025.4.4"
+# What other software reads from the captures (tests/references/README.md).
+REFERENCES = REPO / "tests" / "references"
+REFS_PYENPHASE = REFERENCES / "pyenphase-4.2.0"
+REFS_HA_CORE = REFERENCES / "ha-core-2025.4.4"
 
 
 def capture_names() -> list[str]:

@@ -6,6 +6,8 @@ from homeassistant.config_entries import ConfigEntries
 from homeassistant.const import CONF_HOST
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 
 from .const import (
     DEFAULT_LIVE_POWER_INTERVAL_S,
@@ -14,6 +16,7 @@ from .const import (
     OPTION_DISABLE_KEEP_ALIVE,
     OPTION_LIVE_POWER,
     OPTION_LIVE_POWER_INTERVAL,
+    OPTION_REALTIME,
     PLATFORMS,
 )
 from .coordinator import (
@@ -25,6 +28,8 @@ from .coordinator import (
     make_session,
 )
 from .live import LivePowerCoordinator
+from .persisted import daily_store, load_policy
+from .realtime import async_start_realtime, stream_issue_id
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> bool | None:
@@ -33,7 +38,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> boo
     session = make_session(hass, keep_alive=keep_alive)
     if not keep_alive:
         entry.async_on_unload(session.close)
-    gateway = make_gateway(entry.data[CONF_HOST], entry.data, session, keep_alive=keep_alive)
+    gateway = make_gateway(entry.data[CONF_HOST], entry.data, session, keep_alive=keep_alive,
+                           tz=dt_util.get_default_time_zone())
+    gateway.policy = load_policy(entry.options)
     coordinator = EnvoyCoordinator(hass, entry, gateway)
     await coordinator.async_config_entry_first_refresh()
     if not entry.unique_id:  # an entry written without one: the device at the host is ours from now on
@@ -47,6 +54,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> boo
         coordinator.live = LivePowerCoordinator(hass, entry, gateway, interval)
         await coordinator.live.async_start()  # stopped with the entry (DataUpdateCoordinator's own unload hook)
     await coordinator.async_read_mac()  # the Envoy's device carries its MAC address from the start
+    if entry.options.get(OPTION_REALTIME, False):
+        coordinator.realtime = await async_start_realtime(hass, entry, gateway, coordinator.async_update_listeners)
+    else:
+        ir.async_delete_issue(hass, DOMAIN, stream_issue_id(entry.entry_id))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return setup_done()
 
@@ -59,6 +70,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> bo
         await or_raise(entry, PLATFORMS)
     elif not await manager.async_unload_platforms(entry, PLATFORMS):
         return False
+    await entry.runtime_data.async_save_daily()
     await entry.runtime_data.gateway.close()
     entry.runtime_data.clear_issues()  # raised again by the next setup if still true
     return setup_done()
@@ -74,8 +86,10 @@ def setup_done() -> bool | None:
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> None:
-    """A removed entry leaves no repair issue behind."""
+    """A removed entry leaves no repair issue and no stored midnight closes behind."""
     clear_token_issues(hass, entry.entry_id)
+    await daily_store(hass, entry.entry_id).async_remove()
+    ir.async_delete_issue(hass, DOMAIN, stream_issue_id(entry.entry_id))
 
 
 async def async_remove_config_entry_device(

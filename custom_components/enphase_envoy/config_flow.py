@@ -32,6 +32,7 @@ from iqgateway import (
     IQGatewayError,
 )
 from iqgateway.firmware import uses_tokens
+from iqgateway.policy import LoadPolicy
 
 from .const import (
     CONF_SERIAL,
@@ -45,6 +46,11 @@ from .const import (
     OPTION_DISABLE_KEEP_ALIVE,
     OPTION_LIVE_POWER,
     OPTION_LIVE_POWER_INTERVAL,
+    OPTION_QUIET_END,
+    OPTION_QUIET_START,
+    OPTION_QUIET_WINDOW,
+    OPTION_REALTIME,
+    OPTION_SLOW_REQUEST_S,
 )
 from .coordinator import make_gateway
 
@@ -286,13 +292,19 @@ class EnvoyConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
+CLOCK_TIME = r"^([01]\d|2[0-3]):[0-5]\d$"
+DEFAULT_QUIET = (LoadPolicy().quiet_start.strftime("%H:%M"), LoadPolicy().quiet_end.strftime("%H:%M"))
+
+
 class EnvoyOptionsFlow(OptionsFlowBase):
-    """Diagnostics fixtures, keep-alive and live power; changed options reload the entry."""
+    """Diagnostics fixtures, keep-alive, live power, realtime and the load policy; changed options reload."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         options = self.config_entry.options
         if user_input is not None:
-            kept = {k: options[k] for k in (OPTION_LIVE_POWER, OPTION_LIVE_POWER_INTERVAL) if k in options}
+            optional = (OPTION_LIVE_POWER, OPTION_LIVE_POWER_INTERVAL, OPTION_QUIET_WINDOW, OPTION_QUIET_START,
+                        OPTION_QUIET_END, OPTION_SLOW_REQUEST_S, OPTION_REALTIME)
+            kept = {k: options[k] for k in optional if k in options}
             new = kept | user_input
             if not RELOADS_ITSELF and new != dict(options):
                 manager = self.hass.config_entries
@@ -318,6 +330,24 @@ class EnvoyOptionsFlow(OptionsFlowBase):
                         "suggested_value": options.get(OPTION_LIVE_POWER_INTERVAL, DEFAULT_LIVE_POWER_INTERVAL_S)
                     },
                 ): vol.All(vol.Coerce(int), vol.Range(min=MIN_LIVE_POWER_INTERVAL_S, max=MAX_LIVE_POWER_INTERVAL_S)),
+                vol.Optional(
+                    OPTION_QUIET_WINDOW, description={"suggested_value": options.get(OPTION_QUIET_WINDOW, True)}
+                ): bool,
+                vol.Optional(
+                    OPTION_QUIET_START,
+                    description={"suggested_value": options.get(OPTION_QUIET_START, DEFAULT_QUIET[0])},
+                ): vol.Match(CLOCK_TIME),
+                vol.Optional(
+                    OPTION_QUIET_END,
+                    description={"suggested_value": options.get(OPTION_QUIET_END, DEFAULT_QUIET[1])},
+                ): vol.Match(CLOCK_TIME),
+                vol.Optional(
+                    OPTION_SLOW_REQUEST_S,
+                    description={"suggested_value": options.get(OPTION_SLOW_REQUEST_S, LoadPolicy().slow_s)},
+                ): vol.All(vol.Coerce(float), vol.Range(min=1, max=120)),
+                vol.Optional(
+                    OPTION_REALTIME, description={"suggested_value": bool(options.get(OPTION_REALTIME, False))}
+                ): bool,
             }
         )
         return self.async_show_form(

@@ -32,6 +32,20 @@ DEFAULT_LIVE_POWER_INTERVAL_S: Final = 5
 MIN_LIVE_POWER_INTERVAL_S: Final = 1
 MAX_LIVE_POWER_INTERVAL_S: Final = 60
 
+# Load policy (iqgateway.policy): the quiet window (device-local "HH:MM") and the slow-answer threshold.
+OPTION_QUIET_WINDOW: Final = "quiet_window"
+OPTION_QUIET_START: Final = "quiet_start"
+OPTION_QUIET_END: Final = "quiet_end"
+OPTION_SLOW_REQUEST_S: Final = "slow_request_s"
+POLICY_OPTIONS: Final = {
+    OPTION_QUIET_WINDOW: "quiet",
+    OPTION_QUIET_START: "quiet_start",
+    OPTION_QUIET_END: "quiet_end",
+    OPTION_SLOW_REQUEST_S: "slow_s",
+}
+# Realtime: follow the meter stream (/stream/meter) for the CT sensors (off by default).
+OPTION_REALTIME: Final = "realtime"
+
 INSTALLER_USERNAME: Final = "installer"
 
 SCAN_INTERVAL: Final = timedelta(seconds=60)
@@ -40,3 +54,4 @@ TOKEN_RENEW_BEFORE: Final = timedelta(days=30)
 
 ISSUE_MANUAL_TOKEN_EXPIRING: Final = "manual_token_expiring"
 ISSUE_TOKEN_REFRESH_FAILED: Final = "token_refresh_failed"
+ISSUE_STREAM_NEEDS_INSTALLER: Final = "stream_needs_installer"

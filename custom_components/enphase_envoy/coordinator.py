@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import aiohttp
@@ -30,6 +30,7 @@ from iqgateway import (
     GatewayData,
     InvalidCredentials,
     IQGatewayError,
+    StaleError,
     TokenExpired,
     UnsupportedFirmware,
 )
@@ -45,9 +46,11 @@ from .const import (
     TOKEN_RENEW_BEFORE,
 )
 from .derived_energy import DerivedEnergy
+from .persisted import daily_store, restore_daily, save_daily, save_daily_later
 
 if TYPE_CHECKING:
     from .live import LivePowerCoordinator
+    from .realtime import RealtimeStream
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -80,12 +83,16 @@ def make_session(hass: HomeAssistant, *, keep_alive: bool) -> aiohttp.ClientSess
 
 
 def make_gateway(
-    host: str, data: Mapping[str, Any], session: aiohttp.ClientSession, *, keep_alive: bool = True
+    host: str, data: Mapping[str, Any], session: aiohttp.ClientSession, *, keep_alive: bool = True,
+    tz: tzinfo | None = None,
 ) -> Gateway:
-    """A Gateway for config entry data as this integration or HA core's integration writes it."""
+    """A Gateway for config entry data as this integration or HA core's integration writes it.
+
+    `tz`: the site's time zone, to rebuild today / last seven days from the lifetime counters.
+    """
     token = data.get(CONF_TOKEN) or None
     if data.get(CONF_USE_MANUAL_TOKEN):
-        return Gateway(host, session=session, token=token, keep_alive=keep_alive, cloud=cloud_endpoints())
+        return Gateway(host, session=session, token=token, keep_alive=keep_alive, cloud=cloud_endpoints(), tz=tz)
     return Gateway(
         host,
         session=session,
@@ -94,13 +101,14 @@ def make_gateway(
         token=token,
         keep_alive=keep_alive,
         cloud=cloud_endpoints(),
+        tz=tz,
     )
 
 
 def known_device_ids(data: GatewayData) -> set[str]:
     """Device registry identifiers of the hardware in one snapshot."""
     serial = data.info.serial
-    ids = {serial, *data.inverters}
+    ids = {serial, *data.inverters, *data.summary_only_inverters}
     ids.update(data.encharge or {})
     ids.update(data.dry_contacts or {})
     if data.enpower is not None:
@@ -138,6 +146,8 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
         self.live: LivePowerCoordinator | None = None
         self.mac: str | None = None  # the Envoy's, read from /home after setup (read_mac)
         self.picked_sleep_band: str | None = None  # the AC battery sleep band picked in the select
+        self._daily_store = daily_store(hass, entry.entry_id)
+        self.realtime: RealtimeStream | None = None
 
     @property
     def serial(self) -> str:
@@ -159,8 +169,20 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
         info = self.gateway.info
         return not self.manual_token and info is not None and uses_tokens(info.firmware_version)
 
+    async def _restore_daily(self) -> None:
+        await restore_daily(self._daily_store, self.gateway)
+
+    async def async_save_daily(self) -> None:
+        """Write the midnight closes now (the entry unloads)."""
+        await save_daily(self._daily_store, self.gateway)
+
+    @callback
+    def _save_daily(self) -> None:
+        save_daily_later(self._daily_store, self.gateway)
+
     async def _async_setup(self) -> None:
         """Identify, authenticate and probe the device once, before the first update."""
+        await self._restore_daily()
         try:
             info = await self.gateway.setup()
             self._check_serial(info)  # before any credential goes to another device
@@ -190,6 +212,8 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
 
     async def _async_update_data(self) -> GatewayData:
         try:
+            if self.gateway.quiet_now():  # the load policy's quiet window: the update asks nothing
+                return await self.gateway.update()
             if dt_util.utcnow() >= self._identity_due:
                 # a changed firmware makes the Gateway authenticate and probe again in update()
                 self._check_serial(await self.gateway.setup())
@@ -212,6 +236,7 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
             raise self._update_failed(err) from err
         self._check_serial(data.info)
         self._token_checked()
+        self._save_daily()
         if data.info.firmware != self.firmware:
             self._firmware_changed(data.info)
         return data
@@ -329,6 +354,13 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
         )
 
     def _update_failed(self, err: IQGatewayError) -> UpdateFailed:
+        if isinstance(err, StaleError):
+            return UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="data_stale",
+                translation_placeholders={"host": self.gateway.host, "endpoint": err.endpoint or "?",
+                                          "reason": err.message},
+            )
         return UpdateFailed(
             translation_domain=DOMAIN,
             translation_key="update_failed",

@@ -15,10 +15,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
-from iqgateway import GatewayData, IQGatewayError
+from iqgateway import Gateway, GatewayData, IQGatewayError
 from iqgateway.probe import probe_paths
 
-from .const import OPTION_DIAGNOSTICS_INCLUDE_FIXTURES
+from .const import DOMAIN, OPTION_DIAGNOSTICS_INCLUDE_FIXTURES
 from .coordinator import EnvoyConfigEntry, known_device_ids
 
 # Keys whose values are secret or identify the owner, wherever they appear.
@@ -91,15 +91,18 @@ def scrub(value: Any, replacements: Mapping[str, str]) -> Any:
     return walk(value)
 
 
-def _replacements(entry: EnvoyConfigEntry) -> dict[str, str]:
+def _replacements(hass: HomeAssistant, entry: EnvoyConfigEntry) -> dict[str, str]:
     """Each secret's stand-in: the Envoy's own serial and credentials become REDACTED, other serial
-    numbers a numbered stand-in so that devices stay apart in the report."""
+    numbers a numbered stand-in so that devices stay apart in the report. Devices the Envoy no longer
+    reports (a removed inverter) keep their registry entry and are named in corrections: redacted too."""
     coordinator = entry.runtime_data
     gateway = coordinator.gateway
     out: dict[str, str] = {}
-    if coordinator.data is not None:
-        for number, ident in enumerate(sorted(known_device_ids(coordinator.data)), start=1):
-            out[ident] = f"**REDACTED_{number}**"
+    idents = known_device_ids(coordinator.data) if coordinator.data is not None else set()
+    for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id):
+        idents.update(ident for domain, ident in device.identifiers if domain == DOMAIN)
+    for number, ident in enumerate(sorted(idents), start=1):
+        out[ident] = f"**REDACTED_{number}**"
     secrets = [str(entry.unique_id or ""), gateway.token or ""]
     secrets += [str(entry.data.get(key) or "") for key in (CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME)]
     if gateway.info is not None:
@@ -185,6 +188,22 @@ def _entities_by_device(hass: HomeAssistant, entry: EnvoyConfigEntry) -> list[di
     return out
 
 
+def _daily(gateway: Gateway) -> dict[str, Any]:
+    """Today / last seven days per lifetime counter, rebuilt and as the device says, and the stored closes."""
+    daily = gateway.daily
+    if daily is None:
+        return {"enabled": False}
+    return {
+        "enabled": True,
+        "time_zone": str(daily.tz),
+        "rated_power_w": daily.rated_power_w,
+        "figures": {key: {**to_jsonable(figures), "device_disagrees": figures.device_disagrees}
+                    for key, figures in gateway.daily_figures.items()},
+        "closes": {key: {day.isoformat(): total for day, total in sorted(daily.closes(key).items())}
+                   for key in daily.keys},
+    }
+
+
 async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: EnvoyConfigEntry) -> dict[str, Any]:
     """The diagnostics report of one Envoy."""
     coordinator = entry.runtime_data
@@ -206,15 +225,19 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: EnvoyCo
         "last_update_success": coordinator.last_update_success,
         "update_interval_s": coordinator.update_interval.total_seconds() if coordinator.update_interval else None,
         "live_power": coordinator.live.as_diagnostics() if coordinator.live is not None else {"enabled": False},
+        "realtime": coordinator.realtime.as_diagnostics() if coordinator.realtime is not None else {"enabled": False},
         "derived_energy": coordinator.derived.as_diagnostics(),
+        "daily_energy": _daily(coordinator.gateway),
+        "load": gateway.load_report(),
     }
     report: dict[str, Any] = {
         "config_entry": entry.as_dict(),
         "envoy_properties": properties,
         "raw_data": dict(data.raw) if data is not None else None,
         "envoy_model_data": _model_data(data) if data is not None else None,
+        "corrections": to_jsonable(data.corrections) if data is not None else [],
         "envoy_entities_by_device": _entities_by_device(hass, entry),
         "fixtures": await _fixtures(entry) if entry.options.get(OPTION_DIAGNOSTICS_INCLUDE_FIXTURES) else {},
     }
     redacted = async_redact_data(to_jsonable(report), TO_REDACT)
-    return dict(scrub(redacted, _replacements(entry)))
+    return dict(scrub(redacted, _replacements(hass, entry)))

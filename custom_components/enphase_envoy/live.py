@@ -39,6 +39,7 @@ class LivePowerCoordinator(DataUpdateCoordinator[LiveData]):
         )
         self.interval_s = interval_s
         self.host = gateway.host
+        self.gateway = gateway
         self.live = LivePower(gateway, clock=hass.loop.time)  # the stream enable is due on the clock HA schedules by
         self._start_failed: str | None = None
 
@@ -71,6 +72,8 @@ class LivePowerCoordinator(DataUpdateCoordinator[LiveData]):
         self.update_interval = None
 
     async def _async_update_data(self) -> LiveData:
+        if self.gateway.quiet_now() and self.data is not None:
+            return self.data  # the load policy's quiet window: the last live figures stand
         try:
             return await self.live.poll()
         except FeatureNotAvailable as err:

@@ -65,6 +65,7 @@ from .sensor_hardware import (
     ENPOWER_SENSORS,
     INVERTER_SENSORS,
 )
+from .sensor_load import async_setup_load_sensors
 
 # the coordinator reads the Envoy; sensors never ask it themselves
 PARALLEL_UPDATES = 0
@@ -251,6 +252,10 @@ def _ct_exists(ct: CtType, phase: str | None) -> Callable[[GatewayData, GatewayD
     )
 
 
+STREAM_CT_TYPES = frozenset({"production", "net-consumption", "total-consumption"})
+STREAM_MEASURES = frozenset({"power", "frequency", "voltage", "current", "powerfactor"})
+
+
 def ct_sensors() -> Iterator[EnvoySensorEntityDescription[GatewayData]]:
     for ct in CT_TYPES:
         for phase in (None, *PHASE_NAMES):
@@ -265,6 +270,7 @@ def ct_sensors() -> Iterator[EnvoySensorEntityDescription[GatewayData]]:
                     entity_registry_enabled_default=measure.enabled and phase is None,
                     value_fn=_ct_value(ct, measure, phase),
                     exists_fn=_ct_exists(ct, phase),
+                    realtime=ct.measurement_type in STREAM_CT_TYPES and measure.name in STREAM_MEASURES,
                     **measure.shape,
                 )
 
@@ -377,5 +383,10 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: EnvoyConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """Add the sensors of the hardware the Envoy reports, now and whenever more appears; then those beyond core."""
-    track_entities(entry, all_sensor_descriptions(), EnvoySensor, async_add_entities)
+    from .sensor_realtime import realtime_descriptions, sensor_factory
+
+    realtime = entry.runtime_data.realtime
+    descriptions = (*all_sensor_descriptions(), *(realtime_descriptions(realtime) if realtime is not None else ()))
+    track_entities(entry, descriptions, sensor_factory(EnvoySensor, realtime), async_add_entities)
     await async_setup_beyond_sensors(hass, entry, async_add_entities)
+    async_setup_load_sensors(entry, async_add_entities)

@@ -51,6 +51,8 @@ class EnvoySensorEntityDescription(SensorEntityDescription, EnvoyEntityDescripti
     unit_fn: Callable[[T], str | None] | None = None  # when the device says which unit it reports in
     # the object id core gave this entity where ours would differ (an AC battery core showed as an inverter)
     object_id_fn: Callable[[str], str] | None = None
+    # with the realtime option on, the meter stream refreshes this sensor (realtime.py)
+    realtime: bool = False
 
 
 def timestamp(epoch: float | None) -> datetime | None:

@@ -3,15 +3,17 @@
 - `Gateway`: one gateway — `update()` returns a `GatewayData` snapshot (frozen dataclasses); controls
   change relays, battery settings and the generator. `CloudEndpoints` says where the Enphase cloud lives
   (tokens for firmware 7 and later); `Cadence` how often each endpoint is read.
+- `MeterStream` (`Gateway.stream()`): every `/stream/meter` frame (`StreamFrame`), reconnecting as needed.
 - `LivePower`: the one-second power flows (`LiveData`) of firmware 7 and later, polled beside the updates.
-- `GridEnergy`, `BatteryEnergy`: energy the gateway does not count itself, derived from the snapshots.
+- `GridEnergy`, `BatteryEnergy`: energy the gateway does not count itself, derived from the snapshots;
+  `DailyEnergy`: today and last seven days from the lifetime counters at local midnight (Gateway(tz=...)).
 - Every error raised is an `IQGatewayError` naming the host and endpoint.
 """
 
 from __future__ import annotations
 
 from .auth.enlighten import CloudEndpoints
-from .derived import BatteryEnergy, GridEnergy, GridEnergyTotals
+from .derived import BatteryEnergy, DailyEnergy, DailyFigures, GridEnergy, GridEnergyTotals
 from .endpoints.home import HomeInfo, NetworkInterface
 from .errors import (
     AuthenticationError,
@@ -25,11 +27,15 @@ from .errors import (
     HttpStatusError,
     InvalidCredentials,
     InvalidResponse,
+    InvalidState,
     IQGatewayError,
     MfaRequired,
+    StaleError,
+    StreamRoleError,
     TokenExpired,
     UnsupportedFirmware,
 )
+from .frames import ChannelValues, PhaseValues, StreamFrame
 from .gateway import Gateway
 from .live import LivePower
 from .models import (
@@ -62,6 +68,11 @@ from .models import (
     StorageSettings,
 )
 from .schedule import Cadence
+from .version import package_version
+
+__version__ = package_version()
+from .stream import MeterStream
+from .stream_stats import StreamStats
 
 __all__ = [
     "AcBatteries",
@@ -73,12 +84,15 @@ __all__ = [
     "BatteryEnergy",
     "C6Combiner",
     "Cadence",
+    "ChannelValues",
     "CloudEndpoints",
     "CloudError",
     "Collar",
     "CommunicationError",
     "ControlRejected",
     "CtMeter",
+    "DailyEnergy",
+    "DailyFigures",
     "DeviceInfo",
     "DeviceTimeout",
     "DeviceUnavailable",
@@ -102,6 +116,7 @@ __all__ = [
     "IQGatewayError",
     "InvalidCredentials",
     "InvalidResponse",
+    "InvalidState",
     "Inverter",
     "LiveData",
     "LiveMeter",
@@ -109,10 +124,17 @@ __all__ = [
     "LivePower",
     "MeasurementType",
     "MeterReading",
+    "MeterStream",
     "MfaRequired",
     "NetworkInterface",
+    "PhaseValues",
+    "StaleError",
     "StorageMode",
     "StorageSettings",
+    "StreamFrame",
+    "StreamRoleError",
+    "StreamStats",
     "TokenExpired",
     "UnsupportedFirmware",
+    "__version__",
 ]

@@ -34,9 +34,10 @@ def run_parser(call: Callable[[], T], *, host: str, path: str | None) -> T:
         return call()
     except IQGatewayError:
         raise
-    except Exception as err:
+    except Exception:
         _LOGGER.debug("parser failed on %s", path, exc_info=True)
-        raise InvalidResponse(f"could not read the answer ({type(err).__name__} in the parser)",
+        raise InvalidResponse("could not read the answer: it is not in a shape the parser knows "
+                              "(the debug log has the details)",
                               host=host, endpoint=path) from None
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from .answer import Answer
+from .corrections.apply import apply_corrections
 from .endpoints import (
     acb,
     collar,
@@ -177,7 +178,7 @@ def assemble(info: DeviceInfo, features: Features, answers: Mapping[str, Answer]
     gen = generator.parse_generator(docs.get(generator.GENERATOR), docs.get(generator.GEN_CONFIG),
                                     docs.get(generator.GEN_SCHEDULE), docs.get(generator.GEN_MODE))
 
-    return GatewayData(
+    snapshot = GatewayData(
         info=info,
         features=features,
         phase_count=phase_count,
@@ -208,6 +209,7 @@ def assemble(info: DeviceInfo, features: Features, answers: Mapping[str, Answer]
         endpoints=dict(statuses or {}),
         raw=dict(docs.decoded),
     )
+    return apply_corrections(snapshot, docs.decoded)
 
 
 def _production(features: Features, answers: Mapping[str, Answer], docs: _Docs, phase_count: int,

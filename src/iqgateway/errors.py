@@ -24,6 +24,10 @@ class IQGatewayError(Exception):
         return self._render()
 
 
+class InvalidState(IQGatewayError):
+    """A saved state document (daily closes, derived totals) that cannot be restored."""
+
+
 class CommunicationError(IQGatewayError):
     """The device could not be reached or did not answer usefully."""
 
@@ -34,6 +38,15 @@ class DeviceTimeout(CommunicationError):
 
 class DeviceUnavailable(CommunicationError):
     """The device answered 503 (booting, busy) and kept doing so after the retries."""
+
+
+class StaleError(CommunicationError):
+    """The live-power source has given no usable answer for longer than its budget of updates."""
+
+    def __init__(self, message: str, *, age_s: float | None, host: str | None = None,
+                 endpoint: str | None = None) -> None:
+        self.age_s = age_s
+        super().__init__(message, host=host, endpoint=endpoint)
 
 
 class HttpStatusError(CommunicationError):
@@ -87,3 +100,12 @@ class FeatureNotAvailable(IQGatewayError):
 
 class ControlRejected(IQGatewayError):
     """The device refused a write, or the read-back shows the change was not applied."""
+
+
+class StreamRoleError(AuthenticationRequired):
+    """The device refused the meter stream to the credentials' role: it wants `role` (an installer token or user)."""
+
+    def __init__(self, message: str, *, role: str = "installer", host: str | None = None,
+                 endpoint: str | None = None) -> None:
+        self.role = role
+        super().__init__(message, host=host, endpoint=endpoint)

@@ -9,16 +9,18 @@ Only a failure of the required production source, or of authentication, fails an
 any other endpoint that fails keeps its last good data, marked stale.
 
 Beside this module: auth/session.py (credentials and the token's lifecycle), rounds.py (one round's
-budget and failures), answer_cache.py (the last good answers), gateway_controls.py (the controls).
+budget and failures), answer_cache.py (the last good answers), gateway_controls.py (the controls),
+gateway_views.py (the properties, daily energy and the load policy).
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Mapping
+from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
 from . import controls
@@ -27,24 +29,29 @@ from .answer_cache import AnswerCache, run_parser
 from .assemble import assemble
 from .auth.enlighten import CloudEndpoints
 from .auth.session import AuthSession
+from .derived.daily_energy import DailyEnergy, DailyFigures
+from .derived.daily_readings import apply_daily
 from .errors import (
     AuthenticationError,
     AuthenticationRequired,
     CommunicationError,
     DeviceTimeout,
-    DeviceUnavailable,
     HttpStatusError,
     IQGatewayError,
     UnsupportedFirmware,
 )
+from .freshness import DEFAULT_STALE_AFTER, PowerWatch, newest_answer, parts_updated_at
 from .gateway_controls import GatewayControls
+from .gateway_probe import GatewayProbe
+from .gateway_stream import GatewayStream
+from .gateway_views import GatewayViews
 from .guards import EnergyGuard
 from .info import INFO_PATH, parse_info
-from .models import AuthKind, DeviceInfo, Features, GatewayData
-from .probe import decide_features, probe_paths
+from .models import DeviceInfo, Features, GatewayData
+from .policy import LoadGovernor, LoadPolicy
 from .rounds import Round
-from .schedule import Cadence, Schedule, meters_carry_power
-from .transport import HttpReply, Transport
+from .schedule import LIVE_POWER_PATH, Cadence, Schedule
+from .transport import RETRY_DELAYS_S, HttpReply, Transport
 
 if TYPE_CHECKING:
     import aiohttp
@@ -55,12 +62,7 @@ _LOGGER = logging.getLogger(__name__)
 ALIGN_WITHIN_S = 5.0
 
 
-def _is_production_path(path: str) -> bool:
-    bare = path.split("?", 1)[0]
-    return bare in ("/production.json", "/production", "/api/v1/production")
-
-
-class Gateway(GatewayControls):
+class Gateway(GatewayViews, GatewayProbe, GatewayControls, GatewayStream):
     """One IQ Gateway. Not thread-safe; one asyncio task at a time uses it (updates and controls are serialised).
 
     `host` is "192.168.1.5", "host:port" or a URL with its scheme ("https://127.0.0.1:8443": that scheme
@@ -68,7 +70,13 @@ class Gateway(GatewayControls):
     passwords derive from the serial) or none; firmware 7 and later a `token`, or the Enlighten `username`
     and `password` to fetch and renew one. An injected `session` stays open on close(). `clock` (epoch seconds,
     default `time.time`) is the wall clock of the schedule and of the answers' timestamps; deadlines and
-    timeouts always run on the monotonic clock.
+    timeouts always run on the monotonic clock. With the site's time zone `tz`, today and last-seven-days are
+    rebuilt from the lifetime counters at local midnight (`daily`; the device's figures stay in `device_wh_*`).
+    `policy` (policy.py) spares the device: a quiet window, latency back-off, no reads at learned hang minutes.
+    After `stale_after` updates in a row without a usable answer
+    of the live-power source, update() raises StaleError (a failed production source fails it at once).
+    `retry_delays` are the pauses before a failed request is tried again (connection errors, 503).
+    `on_request(path)` is called before each request (a progress display).
 
         async with Gateway("192.168.1.5", token=token) as gateway:
             data = await gateway.update()  # setup, authenticate and probe happen on the first update
@@ -88,89 +96,35 @@ class Gateway(GatewayControls):
         cloud: CloudEndpoints | None = None,
         cadence: Cadence | None = None,
         clock: Callable[[], float] | None = None,
+        tz: tzinfo | None = None,
+        policy: LoadPolicy | None = None,
+        stale_after: int = DEFAULT_STALE_AFTER,
+        retry_delays: tuple[float, ...] = RETRY_DELAYS_S,
+        on_request: Callable[[str], None] | None = None,
     ) -> None:
-        self._transport = Transport(host, session=session, keep_alive=keep_alive, request_timeout=request_timeout)
+        self._transport = Transport(host, session=session, keep_alive=keep_alive, request_timeout=request_timeout,
+                                    retry_delays=retry_delays)
         self._auth = AuthSession(self._transport, username=username, password=password, token=token, cloud=cloud)
         self._request_timeout = request_timeout
         self._update_deadline = update_deadline
-        self._schedule = Schedule(cadence)
+        self._governor = LoadGovernor(policy, tz)
+        self._schedule = Schedule(cadence, self._governor)
         self._clock = clock if clock is not None else time.time
-        self._guard = EnergyGuard()
+        self._guard = EnergyGuard(tz=tz)
+        self._daily = DailyEnergy(tz) if tz is not None else None
+        self._daily_figures: Mapping[str, DailyFigures] = {}
+        self._power = PowerWatch(stale_after)
+        self._on_request = on_request
         self._cache = AnswerCache(self._transport.host)
         self._lock = asyncio.Lock()
         self._info: DeviceInfo | None = None
         self._info_at = 0.0
         self._features: Features | None = None
+        self._reprobe_at: float | None = None
         self._data: GatewayData | None = None
 
     def __repr__(self) -> str:
         return f"Gateway(host={self.host!r}, auth={self._auth.kind})"
-
-    # ------------------------------------------------------------------ properties
-
-    @property
-    def host(self) -> str:
-        """The device address as errors name it ("192.168.1.5", "127.0.0.1:8443")."""
-        return self._transport.host
-
-    @property
-    def info(self) -> DeviceInfo | None:
-        """The identity read by setup() (None before)."""
-        return self._info
-
-    @property
-    def features(self) -> Features | None:
-        """What the probe found (None before the probe, or after a firmware change)."""
-        return self._features
-
-    @property
-    def data(self) -> GatewayData | None:
-        """The last snapshot an update or a control produced (None before the first)."""
-        return self._data
-
-    @property
-    def auth_kind(self) -> AuthKind | None:
-        """How requests are authenticated: none, digest or token (None before authenticate())."""
-        return self._auth.kind
-
-    @property
-    def token(self) -> str | None:
-        """The token in use (a secret: store it, never log it); None without token auth."""
-        return self._auth.token
-
-    @property
-    def token_expires_at(self) -> dt.datetime | None:
-        """When the token in use expires (UTC), from its payload."""
-        return self._auth.token_expires_at
-
-    @property
-    def token_user(self) -> str | None:
-        """Whom the token in use is for: "owner" or "installer"."""
-        return self._auth.token_user
-
-    @property
-    def manual_token(self) -> bool:
-        """The token was pasted and cannot be renewed here (no Enlighten username and password)."""
-        return self._auth.manual_token
-
-    @property
-    def url(self) -> str:
-        """The device's base URL (scheme settled by setup())."""
-        return self._transport.base_url
-
-    @property
-    def update_deadline(self) -> float:
-        """Seconds an update (and the probe) may take in all."""
-        return self._update_deadline
-
-    @update_deadline.setter
-    def update_deadline(self, seconds: float) -> None:
-        self._update_deadline = float(seconds)
-
-    @property
-    def cadence(self) -> Cadence:
-        """How often each endpoint family is read."""
-        return self._schedule.cadence
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -188,6 +142,7 @@ class Gateway(GatewayControls):
         """GET /info (no auth): serial, firmware, part number; settles https or http."""
         try:
             async with asyncio.timeout(self._update_deadline):
+                self._notify(INFO_PATH)
                 reply = await self._transport.resolve_scheme(INFO_PATH)
         except TimeoutError:
             raise DeviceTimeout(f"no identity within {self._update_deadline:g} s", host=self.host,
@@ -220,6 +175,10 @@ class Gateway(GatewayControls):
         except CommunicationError as err:
             self._info_at = self._clock()
             _LOGGER.debug("%s: identity check failed: %s", self.host, err.message)
+
+    def _notify(self, path: str) -> None:
+        if self._on_request is not None:
+            self._on_request(path)
 
     def _forget_device(self) -> None:
         self._auth.forget_device()
@@ -269,14 +228,17 @@ class Gateway(GatewayControls):
         reply = await send()
         if reply.status == 401 and await self._auth.after_401(reply, info=self._info, required=required):
             reply = await send()
+        if reply.status not in (401, 403):
+            self._auth.worked()
         if required and reply.status in (401, 403):
             raise AuthenticationRequired(self._auth.refusal(reply.status), host=self.host, endpoint=path)
         return reply
 
     async def _answer(self, method: str, path: str, *, required: bool, body: bytes | None = None,
-                      round_: Round | None = None) -> Answer:
+                      round_: Round | None = None, limit_s: float | None = None) -> Answer:
         """One request as an Answer; a communication failure is an Answer with `error` set."""
-        limit_s = round_.timeout(path, self._request_timeout) if round_ is not None else None
+        if limit_s is None and round_ is not None:
+            limit_s = round_.timeout(path, self._request_timeout)
         attempts = round_.attempts() if round_ is not None else None
         try:
             reply = await self._send(method, path, required=required, body=body, limit_s=limit_s, attempts=attempts)
@@ -287,11 +249,16 @@ class Gateway(GatewayControls):
         return Answer(path=path, status=reply.status, body=reply.body, content_type=reply.content_type,
                       fetched_at=self._clock())
 
-    async def _get(self, path: str, *, required: bool = False, round_: Round | None = None) -> Answer:
+    async def _get(self, path: str, *, required: bool = False, round_: Round | None = None,
+                   limit_s: float | None = None) -> Answer:
         """GET one endpoint as an Answer; a communication failure is an Answer with `error` set."""
         if round_ is not None:
             round_.in_flight = path
-        answer = await self._answer("GET", path, required=required, round_=round_)
+        started, wall = time.monotonic(), self._clock()
+        self._notify(path)
+        answer = await self._answer("GET", path, required=required, round_=round_, limit_s=limit_s)
+        self._governor.note(path, wall, time.monotonic() - started, failed=answer.error is not None
+                            or answer.status >= 500, timed_out=isinstance(answer.error, DeviceTimeout))
         if round_ is not None:
             round_.note(answer)
         return answer
@@ -309,58 +276,6 @@ class Gateway(GatewayControls):
         await self._ready()
         return await self._answer("POST", _rooted(path), required=False, body=controls.encode(payload))
 
-    # ------------------------------------------------------------------ probe
-
-    async def probe(self) -> Features:
-        """Fetch the probe endpoints once and decide what the device has and what updates read."""
-        info = self._info or await self.setup()
-        if not self._auth.authenticated:
-            await self.authenticate()
-        round_ = Round(self._update_deadline)
-        answers: dict[str, Answer] = {}
-        try:
-            async with asyncio.timeout(round_.hard_limit_s):
-                for path in probe_paths(info):
-                    if path in answers:
-                        continue
-                    answers[path] = await self._get(path, round_=round_)
-                    if round_.device_down():
-                        raise DeviceUnavailable(
-                            "the gateway is not answering: " + ", ".join(round_.failures), host=self.host
-                        )
-        except TimeoutError:
-            raise DeviceTimeout(f"probe ran past its {self._update_deadline:g} s deadline", host=self.host,
-                                endpoint=round_.in_flight) from None
-
-        def decide() -> Features:
-            return run_parser(lambda: decide_features(info, answers, host=self.host), host=self.host, path=None)
-
-        try:
-            features = decide()
-        except IQGatewayError:
-            refused = [p for p, a in answers.items() if _is_production_path(p) and a.status in (401, 403)]
-            if not refused:
-                raise
-            if self._auth.uses_token:
-                # the token may have lost its session: check it again and ask the refused sources once more
-                await self._auth.revalidate(self._info)
-                for path in refused:
-                    answers[path] = await self._get(path)
-                refused = [p for p in refused if answers[p].status in (401, 403)]
-                if not refused:
-                    return self._probed(answers, decide())
-            raise AuthenticationRequired(self._auth.refusal(answers[refused[0]].status), host=self.host,
-                                         endpoint=refused[0]) from None
-        return self._probed(answers, features)
-
-    def _probed(self, answers: dict[str, Answer], features: Features) -> Features:
-        self._features = features
-        self._cache.clear()
-        self._schedule.reset()
-        self._schedule.meters_carry_power = meters_carry_power(features)
-        self._cache.keep_probe_answers(answers, features.endpoints)
-        return features
-
     # ------------------------------------------------------------------ update
 
     async def update(self) -> GatewayData:
@@ -369,6 +284,8 @@ class Gateway(GatewayControls):
             return await self._update()
 
     async def _update(self) -> GatewayData:
+        if self._features and self._info and self.quiet_now():
+            return self._assemble(self._info, self._features)  # the quiet window: nothing is asked
         if self._info is None:
             await self.setup()
         else:
@@ -377,6 +294,8 @@ class Gateway(GatewayControls):
             await self.authenticate()
         if self._features is None:
             await self.probe()
+        elif self._reprobe_at is not None and self._clock() >= self._reprobe_at:
+            await self._probe_again()
         info, features = self._info, self._features
         assert info is not None
         assert features is not None
@@ -387,12 +306,16 @@ class Gateway(GatewayControls):
         if required is not None and required in due:
             due.remove(required)
             due.insert(0, required)
-        round_ = Round(self._update_deadline)
+        # once live power went missing, no retries until the device answers again
+        round_ = Round(self._update_deadline, retries=self._power.misses == 0)
         try:
             async with asyncio.timeout(round_.hard_limit_s):
                 for path in due:
                     answer = self._cache.probe_answer(path, now)
                     if answer is None:
+                        if path != required and round_.device_down():
+                            self._cache.skipped(path, "skipped: the device stopped answering")
+                            continue
                         if path != required and round_.remaining() < 1.0:
                             self._cache.skipped(path, "skipped: update deadline reached")
                             continue
@@ -406,7 +329,18 @@ class Gateway(GatewayControls):
                                 endpoint=round_.in_flight) from None
         finally:
             self._cache.drop_probe_answers()
+        power = self._power_path(features)
+        if power is not None:
+            later = self._clock()
+            self._power.after_update(host=self.host, path=power, asked=power in due,
+                                     status=self._cache.statuses(later).get(power), now=later)
         return self._assemble(info, features)
+
+    def _power_path(self, features: Features) -> str | None:
+        """Where live power comes from: the CT readings when they carry it, else the production source."""
+        if self._schedule.meters_carry_power and LIVE_POWER_PATH in features.endpoints:
+            return LIVE_POWER_PATH
+        return features.production_source
 
     async def _read_back(self, paths: tuple[str, ...]) -> GatewayData:
         """After a write: read the touched endpoints again and assemble a new snapshot."""
@@ -423,9 +357,14 @@ class Gateway(GatewayControls):
         statuses = self._cache.statuses(now)
         answers = self._cache.good()
         source = features.production_source
-        data = run_parser(lambda: assemble(info, features, answers, host=self.host, statuses=statuses, now=now),
-                          host=self.host, path=source)
+        stamp = newest_answer(statuses)
+        data = run_parser(lambda: assemble(info, features, answers, host=self.host, statuses=statuses,
+                                           now=now if stamp is None else stamp), host=self.host, path=source)
+        data = dataclasses.replace(data, parts_updated_at=parts_updated_at(features, statuses,
+                                                                           self._power_path(features)))
         data = run_parser(lambda: self._guard.apply(data), host=self.host, path=source)
+        if self._daily is not None:
+            data, self._daily_figures = apply_daily(self._daily, data)
         self._align_inverters(data, features, now)
         self._data = data
         return data
@@ -441,10 +380,6 @@ class Gateway(GatewayControls):
         reports = [inv.last_report_date for inv in data.inverters.values() if inv.last_report_date]
         if reports:
             self._schedule.expect_next_report(path, float(max(reports)), now)
-
-    def endpoint_due_at(self, path: str) -> float | None:
-        """Epoch seconds when `path` is next due (None: due now or on demand)."""
-        return self._schedule.next_due(path)
 
 
 def _rooted(path: str) -> str:

@@ -12,7 +12,10 @@ the last good value through a glitch and accepts what is genuine:
 - any counter jumping up by more than 2^31 Wh in one poll is a spike and is held until it persists
   for `spike_persist_polls` polls;
 - the balanced net consumption lifetime counter (consumption_net) is signed: it falls whenever the
-  house exports, so only a jump of more than 2^31 Wh either way or a one-poll zero is a glitch.
+  house exports, so only a jump of more than 2^31 Wh either way or a one-poll zero is a glitch;
+- when the total-consumption correction (iqgateway.corrections) starts or stops, the total's lifetime
+  counters move to another base (net + production instead of the CT's own counter, or back): the guard
+  re-bases them, so they continue from their last good value and move on by the device's increases.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Any
 
+from .corrections.record import CorrectionKind
 from .models import EnergyReading, GatewayData, Inverter, MeterReading
 
 _LOGGER = logging.getLogger(__name__)
@@ -78,11 +82,27 @@ class EnergyGuard:
         self._window = reset_window_s
         self._tz = tz
         self._tracks: dict[str, _Track] = {}
+        self._offsets: dict[str, float] = {}  # re-based counters: added to the device's value
+        self._total_corrected: bool | None = None
+        self._rebase: str | None = None  # key prefix re-based in this apply()
 
     def apply(self, data: GatewayData) -> GatewayData:
         """`data` with glitched counters replaced by their last good values."""
         stamp = data.updated_at if data.updated_at is not None else time.time()
         moment = datetime.fromtimestamp(stamp, self._tz)
+        if data.consumption_total is not None:
+            corrected = any(c.kind is CorrectionKind.TOTAL_CONSUMPTION for c in data.corrections)
+            if self._total_corrected is not None and corrected != self._total_corrected:
+                self._rebase = "consumption_total."
+                _LOGGER.info("total consumption correction %s: re-basing its lifetime counters",
+                             "started" if corrected else "stopped")
+            self._total_corrected = corrected
+        try:
+            return self._apply(data, moment)
+        finally:
+            self._rebase = None
+
+    def _apply(self, data: GatewayData, moment: datetime) -> GatewayData:
         return dataclasses.replace(
             data,
             production=self._energy("production", data.production, moment),
@@ -123,10 +143,20 @@ class EnergyGuard:
             value = getattr(model, name)
             if value is None or isinstance(value, bool) or not isinstance(value, int | float):
                 continue
-            kept = self.judge(f"{key}.{name}", kind, value, moment)
+            counter = f"{key}.{name}"
+            reported = self._rebased(counter, kind, value)
+            kept = self.judge(counter, kind, reported, moment)
             if kept != value:
                 changes[name] = kept
         return changes
+
+    def _rebased(self, counter: str, kind: CounterKind, value: float) -> float:
+        """The device's value on the counter's current base (moved when a correction starts or stops)."""
+        track = self._tracks.get(counter)
+        if (self._rebase is not None and counter.startswith(self._rebase) and kind is CounterKind.LIFETIME
+                and track is not None):
+            self._offsets[counter] = track.last - value
+        return value + self._offsets.get(counter, 0.0)
 
     # ------------------------------------------------------------------ one counter
 

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .corrections.layout import split_phase_live
 from .endpoints.livedata import LIVEDATA, parse_livedata
 from .endpoints.values import load_json
 from .errors import AuthenticationRequired, FeatureNotAvailable, HttpStatusError, InvalidResponse
@@ -178,7 +179,7 @@ class LivePower:
         live = parse_livedata(doc)
         if live is None:
             raise InvalidResponse("answered JSON without live meters", host=host, endpoint=LIVEDATA)
-        live = self._phases_in_use(live)
+        live = self._phases_in_use(split_phase_live(doc, live)[0] or live)
         self._worked = True
         self._supported = True
         self._reason = None

@@ -2,7 +2,7 @@
 
 Field names are the snapshot contract of `iqgateway read --json` (docs/snapshot.md):
 `dataclasses.asdict()` of these models, with the keyed collections as JSON objects, is the
-document scripts and the acceptance checks read. Absent hardware is None; a value the
+document scripts read. Absent hardware is None; a value the
 device did not report is None, never 0.
 """
 
@@ -12,6 +12,8 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from .corrections.record import Correction
 
 # Phase names used as keys of every per-phase mapping.
 PHASE_NAMES: tuple[str, str, str] = ("L1", "L2", "L3")
@@ -124,6 +126,11 @@ class EnergyReading:
     wh_last_seven_days: float | None
     wh_lifetime: float | None
     phases: Mapping[str, EnergyReading] | None = None
+    # With a site time zone (Gateway(tz=...)), wh_today / wh_last_seven_days are rebuilt from the lifetime
+    # counter at local midnight (derived/daily_energy.py); these keep the device's own figures.
+    device_wh_today: float | None = None
+    device_wh_last_seven_days: float | None = None
+    device_daily_disagrees: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +172,7 @@ class Inverter:
     energy_today_wh: float | None = None
     energy_produced_mwh: float | None = None
     last_report_duration_s: int | None = None
+    source: str | None = None  # the endpoint this inverter's report comes from
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,15 +450,20 @@ class GatewayData:
     generator: Generator | None
     tariff_raw: Mapping[str, Any] | None = None  # the whole tariff document, for read-modify-write
     live: LiveData | None = None
-    updated_at: float | None = None  # epoch seconds
+    updated_at: float | None = None  # epoch seconds of the newest real answer in this snapshot
     endpoints: Mapping[str, EndpointStatus] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict)  # path -> decoded body (diagnostics)
     # Metered hardware without a production CT: the idle CT slot's counters as production.json reports them
     # (what HA core shows as today / 7-day production there); None when the production CT is active or absent.
     # `production` itself then has no today / 7-day values (None): the idle CT does not measure the inverters.
     idle_production_ct: EnergyReading | None = None
-    # PV inverters the v1 summary list reports but the detailed source (`/ivp/pdm/device_data`) does not
+    # PV inverters the v1 summary list reports but neither the detailed source (`/ivp/pdm/device_data`) nor the
+    # inventory does (an inverter the inventory lists is completed into `inverters`: iqgateway.corrections)
     summary_only_inverters: Mapping[str, Inverter] = field(default_factory=dict)
     # False when the CT configuration (/ivp/meters) could not be read: phase_count / phase_mode are then only
     # defaults (1 / None) and the snapshot reports them as null.
     phase_layout_known: bool = True
+    # what the snapshot corrected of the device's answers, and why (iqgateway.corrections)
+    corrections: tuple[Correction, ...] = ()
+    # part name ("production", "meters", "encharge", ...) -> epoch seconds of its newest real answer
+    parts_updated_at: Mapping[str, float | None] = field(default_factory=dict)

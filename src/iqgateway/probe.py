@@ -191,6 +191,9 @@ def decide_features(info: DeviceInfo, answers: Mapping[str, Answer], *, host: st
                 and inverters.v1_acb_entries(answer_json(answers.get(inverters.V1_INVERTERS)))):
             endpoints.append(inverters.V1_INVERTERS)
 
+    if inverter_source == inverters.DEVICE_DATA:
+        endpoints += _inverter_lists_beside(answers)
+
     _ensemble(answers, names, endpoints)
 
     if tariff.parse_tariff_doc(answer_json(answers.get(tariff.TARIFF))) is not None:
@@ -221,6 +224,22 @@ def decide_features(info: DeviceInfo, answers: Mapping[str, Answer], *, host: st
         ct_meters=ct_list,
         endpoints=tuple(dict.fromkeys(endpoints)),
     )
+
+
+def _inverter_lists_beside(answers: Mapping[str, Answer]) -> list[str]:
+    """The inventory and the v1 list, when either names an inverter the detailed list lacks: they complete it."""
+    listed = inverters.parse_device_data(answer_json(answers.get(inverters.DEVICE_DATA)))
+    if listed is None:
+        return []
+    detailed = set(listed)
+    summary = inverters.parse_v1_inverters(answer_json(answers.get(inverters.V1_INVERTERS)))
+    inventory = inverters.inventory_pcus(answer_json(answers.get(acb.INVENTORY_JSON)))
+    # the inventory says which inverters the site has; without it, the v1 list does
+    expected = set(inventory) if inventory is not None else set(summary or {})
+    if not expected - detailed:
+        return []
+    return ([inverters.V1_INVERTERS] if summary is not None else []) + (
+        [acb.INVENTORY_JSON] if inventory is not None else [])
 
 
 def _inverter_source(answers: Mapping[str, Answer], info: DeviceInfo) -> str | None:

@@ -20,8 +20,9 @@ MARGIN_S = 0.5
 class Round:
     """Bookkeeping of one probe or update: time left, failures, whether the device is down."""
 
-    def __init__(self, budget_s: float) -> None:
+    def __init__(self, budget_s: float, *, retries: bool = True) -> None:
         self.budget_s = budget_s
+        self.retries = retries
         self.ends = time.monotonic() + budget_s
         self.answered = 0
         self.failures: list[str] = []
@@ -38,7 +39,7 @@ class Round:
 
     def attempts(self) -> int | None:
         """Tries a request of this round may make (None: the transport's default)."""
-        return 1 if self.in_a_row >= NO_RETRY_AFTER else None
+        return 1 if self.in_a_row >= NO_RETRY_AFTER or not self.retries else None
 
     def timeout(self, path: str, default: float) -> float:
         return max(0.5, min(timeout_for(path, default), self.remaining() - MARGIN_S))

@@ -2,8 +2,9 @@
 
 A device's CPU is weak and most of its data changes slowly, so each endpoint family is read
 only as often as its data changes: live power every cycle, inverter reports on the inverters'
-reporting period, configuration every few minutes, `/home` only on demand. A failing endpoint
-is tried again at its next due time; after a write, the endpoints it touched are due at once.
+reporting period, configuration every few minutes, `/home` only on demand (never by an update). A
+failing endpoint is tried again at its next due time; after a write, the Gateway reads the endpoints it
+touched back at once.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from .models import Feature, Features, MeasurementType
+from .policy import LoadGovernor
 
 EVERY_CYCLE = 0.0
 ON_DEMAND = None
@@ -108,12 +110,18 @@ def meters_carry_power(features: Features) -> bool:
 
 
 class Schedule:
-    """Due times per endpoint for one Gateway (mutable; not shared)."""
+    """Due times per endpoint for one Gateway (mutable; not shared).
 
-    def __init__(self, cadence: Cadence | None = None) -> None:
+    Each endpoint is read once per interval whatever the phase of the polls: a read keeps the due-time
+    grid (the next one is due an interval after the one it served), so a poll a little early or late
+    neither doubles nor skips a read. `governor` (policy.py) stretches the interval of a struggling
+    endpoint and keeps an endpoint away from the minutes it was learned to hang at.
+    """
+
+    def __init__(self, cadence: Cadence | None = None, governor: LoadGovernor | None = None) -> None:
         self.cadence = cadence or Cadence()
+        self.governor = governor
         self._next_due: dict[str, float] = {}
-        self._asked: set[str] = set()
         self._metered = False  # the updates read live CT power (see Cadence.metered_intervals)
         # the CT readings give every power figure of the production document (set from the probe)
         self.meters_carry_power = False
@@ -128,50 +136,59 @@ class Schedule:
                          and self.cadence.interval(LIVE_POWER_PATH) == EVERY_CYCLE)
         out = []
         for path in paths:
-            if path in self._asked:
-                out.append(path)
-                continue
             interval = self._interval(path)
             if interval is None:
                 continue
             next_due = self._next_due.get(path)
-            # a little slack, so a poll that comes a hair early does not skip a whole interval
-            slack = min(5.0, 0.1 * interval)
-            if next_due is None or now + slack >= next_due:
-                out.append(path)
+            if next_due is not None and now + _slack(interval) < next_due:
+                continue
+            if self.governor is not None and self.governor.avoid(path, now):
+                continue
+            out.append(path)
         return tuple(out)
 
     def next_due(self, path: str) -> float | None:
         return self._next_due.get(path)
 
+    @property
+    def metered(self) -> bool:
+        """The last due() found live CT power read every update (the production documents slow down)."""
+        return self._metered
+
     def fetched(self, path: str, now: float) -> None:
         """An attempt was made at `now` (good or failed): the next one is due after the interval."""
-        self._asked.discard(path)
         interval = self._interval(path)
         if interval is None:
             self._next_due.pop(path, None)
+            return
+        stretched = self.governor.stretched(path, interval) if self.governor is not None else interval
+        due = self._next_due.get(path)
+        on_grid = due is not None and due - _slack(interval) <= now < due + interval
+        if stretched == interval and interval > 0 and on_grid and due is not None:
+            self._next_due[path] = due + interval  # keep the grid: one read per interval
         else:
-            self._next_due[path] = now + interval
+            self._next_due[path] = now + stretched
 
     def expect_next_report(self, path: str, last_report: float, now: float) -> None:
-        """Align an inverter endpoint with the inverters' reporting: due shortly after the next report."""
+        """Align an inverter endpoint with the inverters' reporting: due shortly after a report.
+
+        The due time is on the grid of report times (plus grace) between half an interval and an interval
+        away, or an interval away when no report time falls there: the alignment moves the phase once and
+        never adds a read (a replayed, unchanging report time too).
+        """
         interval = self._interval(path)
-        if not interval:
+        if not interval or (self.governor is not None and self.governor.stretch(path) > 1):
             return
         due = last_report + interval + self.cadence.report_grace_s
-        if due <= now:  # the first report time after now, in whole intervals (a stale clock may be years back)
-            due += (math.floor((now - due) / interval) + 1) * interval
-        # never later than one interval from now, never sooner than a quarter of it
-        self._next_due[path] = min(max(due, now + interval / 4), now + interval)
-
-    def touch(self, paths: Iterable[str]) -> None:
-        """After a write: these endpoints are due on the next update, whatever their interval."""
-        self._asked.update(paths)
-
-    def ask(self, path: str) -> None:
-        """An on-demand endpoint is wanted on the next update."""
-        self._asked.add(path)
+        earliest = now + interval / 2
+        if due < earliest:  # whole intervals forward (a stale clock may be years back)
+            due += math.ceil((earliest - due) / interval) * interval
+        self._next_due[path] = due if due <= now + interval else now + interval
 
     def reset(self) -> None:
         self._next_due.clear()
-        self._asked.clear()
+
+
+def _slack(interval: float) -> float:
+    """A poll this much early still counts, so jitter does not cost a whole interval (the grid stays)."""
+    return min(2.0, 0.01 * interval)

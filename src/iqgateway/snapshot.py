@@ -17,7 +17,8 @@ from .models import EnergyReading, GatewayData, MeterReading
 
 SCHEMA_VERSION = 1
 
-_ENERGY_LEAVES = ("watts_now", "wh_today", "wh_last_seven_days", "wh_lifetime")
+_ENERGY_LEAVES = ("watts_now", "wh_today", "wh_last_seven_days", "wh_lifetime", "device_wh_today",
+                  "device_wh_last_seven_days", "device_daily_disagrees")
 
 
 def plain(value: Any) -> Any:
@@ -101,5 +102,7 @@ def snapshot_dict(data: GatewayData) -> dict[str, Any]:
         "generator": plain(data.generator),
         "live": plain(data.live),
         "updated_at": plain(data.updated_at),
+        "parts_updated_at": plain(data.parts_updated_at),
         "endpoints": {path: plain(status) for path, status in data.endpoints.items()},
+        "corrections": [plain(correction) for correction in data.corrections],
     }

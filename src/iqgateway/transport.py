@@ -12,12 +12,19 @@ Redirects are never followed: a device with broken DNS redirects to https://loca
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import os
+import re
+import socket
+import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
-from urllib.parse import urlsplit
+from types import MappingProxyType
+from urllib.parse import SplitResult, urlsplit
 
 import aiohttp
 
@@ -33,6 +40,7 @@ RETRY_DELAYS_S = (0.5, 1.5)
 DROPPED_CONNECTION_ATTEMPTS = 2
 MAX_BODY_BYTES = 32 * 1024 * 1024
 SESSION_COOKIE = "sessionId"
+_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
 
 HeaderFactory = Callable[[str, str], Mapping[str, str]]
 
@@ -60,16 +68,40 @@ def split_host(host: str) -> tuple[str | None, str]:
     text = host.strip()
     if not text:
         raise IQGatewayError("no host given")
+    scheme: str | None = None
     if "://" in text:
         parts = urlsplit(text)
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https") or not parts.netloc:
-            raise IQGatewayError(f"cannot use {text!r} as a device address (want http:// or https://)")
-        return scheme, parts.netloc
-    netloc = urlsplit(f"//{text}").netloc
-    if not netloc:
-        raise IQGatewayError(f"cannot use {text!r} as a device address")
-    return None, netloc
+            raise IQGatewayError("cannot use this as a device address (want http:// or https://)",
+                                 host=_USERINFO.sub("", text)[:80])
+    else:
+        parts = urlsplit(f"//{text}")
+    if "@" in parts.netloc:
+        raise IQGatewayError("a device address carries no user name or password (give them apart)",
+                             host=parts.netloc.rsplit("@", 1)[-1][:80])
+    problem = _address_problem(parts)
+    if problem is not None:
+        raise IQGatewayError(f"cannot use this as a device address: {problem}", host=text[:80])
+    return scheme, parts.netloc
+
+
+def _address_problem(parts: SplitResult) -> str | None:
+    if not parts.hostname:
+        return "no host name"
+    try:
+        port = parts.port
+    except ValueError:
+        return "the port is not a number from 1 to 65535"
+    if port is not None and not 1 <= port <= 65535:
+        return "the port is not a number from 1 to 65535"
+    if any(len(label) > 63 for label in parts.hostname.split(".")):
+        return "a host name label is longer than 63 characters"
+    try:
+        parts.hostname.encode("idna")
+    except UnicodeError:
+        return "not a valid host name"
+    return None
 
 
 def timeout_for(path: str, default: float) -> float:
@@ -261,7 +293,7 @@ class Transport:
                 f"malformed HTTP answer (status {err.status})", host=self._netloc, endpoint=path
             ) from None
         except (aiohttp.ClientError, OSError) as err:
-            self._log_failure(method, path, started, type(err).__name__)
+            self._log_failure(method, path, started, os_reason(err))
             raise CommunicationError(
                 f"connection failed ({os_reason(err)})", host=self._netloc, endpoint=path
             ) from None
@@ -275,6 +307,41 @@ class Transport:
                 host=self._netloc, endpoint=path,
             )
         return reply
+
+    @asynccontextmanager
+    async def open_stream(self, path: str, headers: Mapping[str, str], *,
+                          connect_s: float) -> AsyncIterator[aiohttp.ClientResponse]:
+        """GET a long-lived answer (server-sent events): the response once its headers are in, body unread.
+
+        `connect_s` bounds connecting and the headers only; the caller reads the body at its own pace.
+        """
+        extra = dict(headers)
+        if self._session_cookie is not None:
+            extra["Cookie"] = f"{SESSION_COOKIE}={self._session_cookie}"
+        extra.setdefault("Accept", "text/event-stream")
+        timeout = aiohttp.ClientTimeout(total=None, connect=connect_s, sock_connect=connect_s, sock_read=None)
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(connect_s):
+                resp = await self.session.get(f"{self.base_url}{path}", headers=extra, ssl=False,
+                                              allow_redirects=False, timeout=timeout)
+        except TimeoutError:
+            self._log_failure("GET", path, started, "timeout")
+            raise DeviceTimeout(f"no answer within {connect_s:g} s", host=self._netloc, endpoint=path) from None
+        except aiohttp.ClientConnectorError as err:
+            self._log_failure("GET", path, started, "cannot connect")
+            raise ConnectFailed(f"cannot connect over {self._scheme} ({os_reason(err)})", host=self._netloc,
+                                endpoint=path) from None
+        except (aiohttp.ClientError, OSError) as err:
+            self._log_failure("GET", path, started, type(err).__name__)
+            raise CommunicationError(f"connection failed ({os_reason(err)})", host=self._netloc,
+                                     endpoint=path) from None
+        try:
+            self._keep_cookie(resp)
+            _LOGGER.debug("GET %s -> %s (stream) in %.2f s", path, resp.status, time.monotonic() - started)
+            yield resp
+        finally:
+            resp.close()
 
     async def _read_body(self, resp: aiohttp.ClientResponse, path: str) -> bytes:
         declared = resp.content_length
@@ -307,9 +374,24 @@ class Transport:
 
 
 def os_reason(err: BaseException) -> str:
-    """A short, secret-free reason for a connection failure."""
+    """A short, secret-free reason for a connection failure, in words (no addresses, no class names)."""
     os_error = getattr(err, "os_error", None)
-    strerror = getattr(os_error, "strerror", None) or getattr(err, "strerror", None)
-    if strerror:
-        return str(strerror).lower()
-    return type(err).__name__
+    number = getattr(os_error, "errno", None) or getattr(err, "errno", None)
+    if isinstance(number, int) and number in _ERRNO_WORDS:
+        return _ERRNO_WORDS[number]
+    if isinstance(number, int) and number > 0:
+        return os.strerror(number).lower()
+    if isinstance(os_error, ssl.SSLError) or isinstance(err, ssl.SSLError | aiohttp.ClientSSLError):
+        return "TLS handshake failed"
+    if isinstance(os_error, socket.gaierror) or isinstance(err, socket.gaierror):
+        return "name not found"
+    return "network error"
+
+
+_ERRNO_WORDS = MappingProxyType({
+    errno.ECONNREFUSED: "connection refused",
+    errno.ECONNRESET: "connection reset",
+    errno.EHOSTUNREACH: "host unreachable",
+    errno.ENETUNREACH: "network unreachable",
+    errno.ETIMEDOUT: "connection timed out",
+})

@@ -21,7 +21,7 @@ from iqgateway.snapshot import snapshot_dict
 from tests.cli.common import invoke, invoke_async
 from tests.shared import CAPTURES, REFS_PYENPHASE
 
-VOLATILE = ("endpoints", "live", "updated_at")  # these depend on when the update ran
+VOLATILE = ("endpoints", "live", "updated_at", "parts_updated_at")  # these depend on when the update ran
 
 
 async def _read(
@@ -49,6 +49,15 @@ async def test_token_device_capture_replays_to_the_same_reading(capture: str, tm
         original = await _read(envoy.url, token=token)
     assert result.exit_code == 0, result.output
     assert token not in result.output
+    # "N of M endpoints answered" counts the endpoints the device has: 404s are named apart
+    codes = [json.loads(log.read_text())["code"] for log in out.glob("*_log.json")]
+    absent = codes.count(404)
+    answered = len(codes) - absent
+    assert absent > 0
+    said = (f"{answered} of {len(CAPTURE_PATHS) - absent} endpoints answered ({absent} more not on this device: "
+            "HTTP 404)")
+    assert f"Captured into {out}: {said}" in " ".join(result.stdout.split())
+    assert f"{said}." in (out / "_readme").read_text()
 
     # Every endpoint the device had is in the capture, byte for byte, with its status code.
     wanted = {file_name(path) for path in CAPTURE_PATHS}
@@ -72,7 +81,7 @@ async def test_token_device_capture_replays_to_the_same_reading(capture: str, tm
     assert again == original
     ref = json.loads((REFS_PYENPHASE / f"{capture}.json").read_text())
     assert again["serial"] == ref["serial"]
-    # The acceptance tolerance: one unit (the reference rounds to whole watts).
+    # One unit: the reference rounds to whole watts.
     assert again["production"]["watts_now"] == pytest.approx(ref["production"]["watts_now"], abs=1)
     assert again["production"]["wh_lifetime"] == pytest.approx(ref["production"]["wh_lifetime"], abs=1)
 
@@ -115,9 +124,10 @@ def test_redaction_removes_tokens_cookies_passwords_and_emails() -> None:
 
 async def test_capture_of_unreachable_host_fails_in_one_line(tmp_path: Path, unused_tcp_port: int) -> None:
     result = await invoke_async(["capture", f"http://127.0.0.1:{unused_tcp_port}", str(tmp_path / "c")])
-    assert result.exit_code == 1
+    assert result.exit_code == 5
     assert "Traceback" not in result.output
-    assert len(result.stderr.strip().splitlines()) == 1
+    where = f"127.0.0.1:{unused_tcp_port} /info"
+    assert result.stderr == f"iqgateway: {where}: cannot connect over http (connection refused)\n"
 
 
 def test_capture_into_a_file_path_fails_in_one_line(tmp_path: Path) -> None:
@@ -126,4 +136,22 @@ def test_capture_into_a_file_path_fails_in_one_line(tmp_path: Path) -> None:
     result = invoke(["capture", "127.0.0.1:1", str(blocker / "capture")])
     assert result.exit_code == 1
     assert "Traceback" not in result.output
-    assert result.stderr.startswith(f"Error: cannot create {blocker / 'capture'}")
+    assert result.stderr == f"iqgateway: {blocker / 'capture'}: cannot create the folder (not a directory)\n"
+
+
+def test_redaction_removes_every_authorization_value_and_url_userinfo() -> None:
+    body = (b'{"headers": {"Authorization": "Bearer opaque-token-123456"}, "log": "Authorization: Basic '
+            b'aW5zdGFsbGVyOnNlY3JldA==\\r\\nProxy-Authorization: Digest username=installer", '
+            b'"callback": "https://bob:pa55word@cloud.example/x", "raw": "sent Bearer abcdefghij1234 again"}')
+    clean = redact_body(body)
+    for secret in (b"opaque-token-123456", b"aW5zdGFsbGVyOnNlY3JldA==", b"username=installer", b"pa55word",
+                   b"bob:", b"abcdefghij1234"):
+        assert secret not in clean, secret
+    assert b'"Authorization": "REDACTED"' in clean
+    assert b'"callback": "https://' in clean
+    assert b'"sn"' not in clean  # nothing else was touched
+    headers = redact_headers({"Authorization": "Bearer x", "X-Forwarded-Authorization": "Bearer opaque-value-77",
+                              "Location": "http://u:p4ss@host/"})
+    assert headers["Authorization"] == "REDACTED"
+    assert "opaque-value-77" not in headers["X-Forwarded-Authorization"]
+    assert "p4ss" not in headers["Location"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import custom_components.enphase_envoy  # noqa: F401  # isort: skip
 
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, Protocol
 from unittest.mock import patch
@@ -29,6 +30,22 @@ class StartEnvoy(Protocol):
     def __call__(
         self, capture: str | None = None, *, profile: str | None = None, **kwargs: Any
     ) -> Awaitable[SimulatedEnvoy]: ...
+
+
+@pytest.fixture(autouse=True)
+def quiet_window_off(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests on the real clock would be held by the quiet window when they run around 23:00 in Home Assistant's
+    zone: the window stays only in tests marked `quiet_window` (which run on a frozen clock)."""
+    if request.node.get_closest_marker("quiet_window") is not None:
+        yield
+        return
+    from custom_components.enphase_envoy import persisted
+
+    def without_window(options: Any) -> Any:
+        return dataclasses.replace(persisted.load_policy(options), quiet=False)
+
+    with patch("custom_components.enphase_envoy.load_policy", without_window):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -23,6 +23,7 @@ SECTIONS = {
     "raw_data",
     "envoy_model_data",
     "envoy_entities_by_device",
+    "corrections",
     "fixtures",
 }
 

@@ -15,21 +15,18 @@ from homeassistant.helpers import entity_registry as er
 from iqgateway.simulator.server import SimulatedEnvoy
 from tests.ha.common import setup_envoy_entry
 from tests.ha.conftest import StartEnvoy
-from tests.shared import CAPTURES, REFS_PYENPHASE, SHARED
+from tests.shared import CAPTURES, REFS_HA_CORE, REFS_PYENPHASE
 
-REGISTRY_SPEC = SHARED / "spec" / "ha-entity_registry_2025.4.4.md"
-# The serials the spec's example device uses, and the role each stands for.
+REGISTRY_EXAMPLE = REFS_HA_CORE / "registry-example.json"
+# The serials core's example device uses, and the role each stands for.
 SPEC_ROLES = {"1234": "ENVOY", "123456": "ENCHARGE", "654321": "ENPOWER", "482312083761": "INVERTER"}
 
 
 def spec_keys() -> set[str]:
-    """`<domain>:<unique_id with serials replaced by roles>` of every entity in the 2025.4.4 registry spec."""
+    """`<domain>:<unique_id with serials replaced by roles>` of every entity in core 2025.4.4's example registry."""
     keys = set()
-    for line in REGISTRY_SPEC.read_text().splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) < 2 or "." not in cells[0] or cells[0] == "entity_id":
-            continue
-        domain, unique_id = cells[0].split(".", 1)[0], cells[1]
+    for entity_id, unique_id in json.loads(REGISTRY_EXAMPLE.read_text())["rows"]:
+        domain = entity_id.split(".", 1)[0]
         serial, _, rest = unique_id.partition("_")
         role = SPEC_ROLES[serial]
         rest = re.sub(r"^relay_NC1_", "relay_RELAY_", rest)
@@ -58,14 +55,14 @@ async def test_full_featured_devices_have_every_core_entity(
     hass: HomeAssistant, start_envoy: StartEnvoy, entity_registry_enabled_by_default: None
 ) -> None:
     """full-us (Enpower, relays, IQ batteries, storage CT, split phase), battery-eu (three phases) and a
-    capture with IQ and AC batteries together: every unique_id of core's registry spec is there."""
+    capture with IQ and AC batteries together: every unique_id of core's example registry is there."""
     ours: set[str] = set()
     for capture, profile in ((None, "full-us"), (None, "battery-eu"), ("8.2.4382_ACB", None)):
         envoy = await start_envoy(capture, profile=profile)
         entry = await setup_envoy_entry(hass, envoy)
         ours |= our_keys(hass, entry.entry_id, envoy)
     wanted = spec_keys()
-    assert len(wanted) == 172  # every row of the spec
+    assert len(wanted) == 172  # every row of the example registry
     assert sorted(wanted - ours) == []
 
 

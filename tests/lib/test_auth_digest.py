@@ -14,6 +14,11 @@ from tests.shared import capture_serial
 LEGACY = "5.0.62"
 
 
+def capture_production_lifetime(capture: str) -> float:
+    """The lifetime production of the capture's /api/v1/production (this device's production source)."""
+    return float(capture_json(capture, "api_v1_production")["wattHoursLifetime"])
+
+
 @pytest.mark.parametrize(
     ("serial", "password"),
     [("122112123456", "d525d2jh"), ("123456789012", "7edE24ed"), ("202439990001", "959ahD5b")],
@@ -98,9 +103,28 @@ async def test_wrong_password_is_authentication_required_naming_the_endpoint() -
         assert "wrong-one" not in str(caught.value)
 
 
-async def test_no_credentials_on_a_digest_device() -> None:
+async def test_no_credentials_on_a_digest_device_use_installer_by_default() -> None:
     async with replay_envoy(LEGACY) as envoy, Gateway(envoy.url) as gateway:
         await gateway.authenticate()
-        assert gateway.auth_kind is AuthKind.NONE
-        with pytest.raises(AuthenticationRequired, match="credentials"):
+        assert gateway.auth_kind is AuthKind.DIGEST
+        await gateway.probe()
+        data = await gateway.update()
+    assert data.production is not None
+    assert data.features.production_source == "/api/v1/production"
+    assert data.production.wh_lifetime == capture_production_lifetime(LEGACY)
+
+
+async def test_no_credentials_fall_back_to_envoy_when_installer_is_refused() -> None:
+    async with replay_envoy(LEGACY, digest_users=["envoy"]) as envoy, Gateway(envoy.url) as gateway:
+        await gateway.probe()
+        data = await gateway.update()
+    assert data.production is not None
+    assert data.production.wh_lifetime == capture_production_lifetime(LEGACY)
+
+
+async def test_no_credentials_and_both_default_users_refused_says_so() -> None:
+    async with replay_envoy(LEGACY, digest_users=[]) as envoy, Gateway(envoy.url) as gateway:
+        with pytest.raises(AuthenticationRequired) as caught:
             await gateway.probe()
+    assert "default users installer and envoy with their derived passwords" in str(caught.value)
+    assert "--username and --password" in str(caught.value)

@@ -8,6 +8,8 @@ import os
 import socket
 import sys
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from iqgateway.simulator.testing import replay_envoy
 from tests.lib.conftest import capture_json
@@ -77,7 +79,7 @@ async def test_rejected_token_is_one_line_without_traceback() -> None:
         await asyncio.sleep(1.1)  # revocation covers tokens issued before the current second
         envoy.revoke_tokens()
         run = await iqgateway("read", envoy.url, "--token", token, "--json")
-    assert run.code == 1
+    assert run.code == 3
     assert run.lines == [run.err.strip()]
     assert run.err.startswith("iqgateway: ")
     assert envoy.address in run.err
@@ -89,7 +91,7 @@ async def test_unsupported_firmware_is_named() -> None:
     async with replay_envoy("3.9.36") as envoy:
         envoy.upgrade_firmware("3.8.5")
         run = await iqgateway("read", envoy.url, "--username", "installer", "--json")
-    assert run.code != 0
+    assert run.code == 4
     assert len(run.lines) == 1
     assert "3.8.5" in run.err
     assert "unsupported" in run.err
@@ -113,7 +115,7 @@ async def test_unreachable_host() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     run = await iqgateway("read", f"http://127.0.0.1:{port}", "--json")
-    assert run.code == 1
+    assert run.code == 5
     assert run.lines == [run.err.strip()]
     assert f"127.0.0.1:{port}" in run.err
     assert "/info" in run.err
@@ -136,3 +138,31 @@ async def test_usage_error_and_simulate_registered() -> None:
     assert run.code == 0
     assert "simulate" in run.out
     assert "read" in run.out
+
+
+async def test_read_keeps_the_midnight_closes_in_a_state_file(tmp_path: Path) -> None:
+    state = tmp_path / "daily.json"
+    async with replay_envoy(MODERN) as envoy:
+        token = envoy.mint_token()
+        first = await iqgateway("read", envoy.url, "--token", token, "--json", "--tz", "UTC", "--state", str(state))
+        saved = json.loads(state.read_text())
+        second = await iqgateway("read", envoy.url, "--token", token, "--json", "--tz", "UTC", "--state", str(state))
+        state.write_text("{not json")
+        broken = await iqgateway("read", envoy.url, "--token", token, "--tz", "UTC", "--state", str(state))
+        zone = await iqgateway("read", envoy.url, "--token", token, "--tz", "Mars/Olympus")
+    assert first.code == 0, first.err
+    assert second.code == 0, second.err
+    doc = json.loads(second.out)
+    device_today = capture_json(MODERN, "production.json")["production"][1]["whToday"]
+    assert doc["production"]["device_wh_today"] == device_today
+    assert doc["production"]["wh_today"] == device_today  # plausible: the day's close was seeded from it
+    assert saved["counters"]["production"]["seeded"] == [saved_day(saved)]
+    assert (broken.code, broken.lines) == (1, [f"iqgateway: the daily energy file {state} is not JSON"])
+    assert zone.code == 1
+    assert zone.lines == ["iqgateway: unknown time zone 'Mars/Olympus' (an IANA name such as Europe/Berlin)"]
+
+
+def saved_day(saved: dict[str, Any]) -> str:
+    closes = saved["counters"]["production"]["closes"]
+    assert len(closes) == 1
+    return str(next(iter(closes)))

@@ -80,33 +80,44 @@ def test_production_document_is_read_every_update_unless_ct_readings_carry_the_p
     assert schedule.due(paths, t0 + 60) == ("/production.json?details=1",)
 
 
-def test_touched_and_asked_paths_are_due_once() -> None:
+@pytest.mark.parametrize("phase_s", [0.0, 0.5, 17.0, 59.5])
+@pytest.mark.parametrize("poll_s", [60.0, 45.0])
+def test_an_endpoint_is_read_once_per_interval_whatever_the_poll_phase(phase_s: float, poll_s: float) -> None:
     schedule = Schedule()
-    t0 = 1_000_000.0
-    for path in PATHS:
-        schedule.fetched(path, t0)
-    schedule.touch(["/admin/lib/tariff"])
-    schedule.ask("/home")
-    assert set(schedule.due(PATHS, t0 + 1)) >= {"/admin/lib/tariff", "/home"}
-    schedule.fetched("/admin/lib/tariff", t0 + 1)
-    schedule.fetched("/home", t0 + 1)
-    assert "/admin/lib/tariff" not in schedule.due(PATHS, t0 + 2)
-    assert "/home" not in schedule.due(PATHS, t0 + 2)
+    path = "/ivp/pdm/device_data"
+    t0 = 1_000_000.0 + phase_s
+    reads = 0
+    now = t0
+    while now < t0 + 3600:
+        if path in schedule.due((path,), now):
+            schedule.fetched(path, now)
+            # a replayed device: its inverters' last report never moves on
+            schedule.expect_next_report(path, last_report=t0 - 1234, now=now)
+            reads += 1
+        now += poll_s
+    assert reads == 12
+
+
+def test_home_is_never_read_by_an_update() -> None:
+    schedule = Schedule()
+    assert schedule.due(("/home",), 1_000_000.0) == ()
+    assert schedule.due(("/home",), 1_100_000.0) == ()
 
 
 def test_inverters_follow_their_reports() -> None:
     schedule = Schedule()
     now = 1_000_000.0
     path = "/api/v1/production/inverters"
-    schedule.expect_next_report(path, last_report=now - 290, now=now)
-    # next report ~10 s from now, plus grace: due long before a full interval
+    schedule.expect_next_report(path, last_report=now - 310, now=now)
+    # the inverters reported 10 s before an interval ago: the next report is due now + 20 s grace ... but at
+    # least half an interval away; the report after that is more than an interval away: one interval it is
+    assert schedule.next_due(path) == now + 300
+    schedule.expect_next_report(path, last_report=now - 150, now=now)
+    assert schedule.next_due(path) == now + 170
+    schedule.expect_next_report(path, last_report=now - 5000, now=now)  # a stale clock: on its grid, soon
     due = schedule.next_due(path)
     assert due is not None
-    assert now + 75 <= due < now + 300
-    schedule.expect_next_report(path, last_report=now - 5000, now=now)  # a stale clock: never beyond one interval
-    due = schedule.next_due(path)
-    assert due is not None
-    assert due <= now + 300
+    assert now + 150 <= due <= now + 300
 
 
 async def test_default_cadence_asks_less_than_every_cycle() -> None:
@@ -229,3 +240,19 @@ async def test_an_injected_clock_drives_the_schedule_and_the_timestamps() -> Non
     assert production == [0, 0, 0, 0, 1, 1, 1, 1, 1, 2]
     assert data.endpoints["/production.json?details=1"].fetched_at == start + 600
     assert data.endpoints["/ivp/meters/readings"].fetched_at == start + 600
+
+
+@pytest.mark.parametrize("offset_s", [0.0, 37.0])
+async def test_a_replayed_device_is_asked_the_same_each_hour_whatever_the_phase(offset_s: float) -> None:
+    counts = []
+    for _ in range(2):  # twice the same hour: the same requests
+        clock = FakeClock(1_780_000_000.0 + offset_s)
+        async with replay_envoy("8.2.4345_with_device_data") as envoy, connected(envoy, clock=clock) as gateway:
+            await gateway.update()
+            envoy.stats.reset()
+            for _ in range(60):
+                clock.advance(60)
+                await gateway.update()
+            counts.append(dict(envoy.stats.per_endpoint))
+    assert counts[0] == counts[1]
+    assert counts[0]["/ivp/pdm/device_data"] == 12  # the inverters report every 5 minutes

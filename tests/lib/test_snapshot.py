@@ -18,7 +18,8 @@ TOP_KEYS = ("serial", "firmware", "part_number", "features", "phase_count", "pha
             "consumption_total", "consumption_net", "meters", "inverters", "encharge", "encharge_aggregate",
             "enpower", "acb", "battery_aggregate", "dry_contacts", "storage_settings", "collar", "c6cc",
             "generator", "live", "endpoints")
-ENERGY_LEAVES = {"watts_now", "wh_today", "wh_last_seven_days", "wh_lifetime"}
+ENERGY_LEAVES = {"watts_now", "wh_today", "wh_last_seven_days", "wh_lifetime", "device_wh_today",
+                 "device_wh_last_seven_days", "device_daily_disagrees"}
 METER_LEAVES = {"active_power_w", "energy_delivered_wh", "energy_received_wh", "voltage_v", "current_a",
                 "frequency_hz", "power_factor", "metering_status", "status_flags"}
 

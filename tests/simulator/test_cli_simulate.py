@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -17,11 +18,8 @@ from typing import Any
 import aiohttp
 import orjson
 import pytest
-import typer
-from typer.testing import CliRunner
 
 from iqgateway.auth.passwords import installer_password
-from iqgateway.simulator.cli import register
 from iqgateway.simulator.replay import ReplaySource
 from iqgateway.simulator.testing import profile_envoy
 from tests.shared import CAPTURES, capture_serial
@@ -165,18 +163,11 @@ def _listening(port: int) -> bool:
         return False
 
 
-def make_app() -> typer.Typer:
-    app = typer.Typer()
-    register(app)
-    app.callback()(lambda: None)
-    return app
-
-
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         ([], "exactly one of --replay"),
-        (["--replay", str(GENERATOR), "--profile", "x"], "exactly one of --replay"),
+        (["--replay", str(GENERATOR), "--profile", "legacy"], "exactly one of --replay"),
         (["--replay", "/nonexistent/capture"], "not a capture folder"),
         (["--replay", str(GENERATOR), "--fault", "explode"], "unknown fault kind"),
         (["--replay", str(GENERATOR), "--scheme", "ftp"], "--scheme"),
@@ -185,11 +176,16 @@ def make_app() -> typer.Typer:
         (["--profile", "legacy", "--count", "2", "--cloud"], "without --cloud"),
     ],
 )
-def test_simulate_refuses_bad_arguments(args: list[str], message: str) -> None:
-    result = CliRunner().invoke(make_app(), ["simulate", *args])
-    assert result.exit_code == 2
-    assert message in result.output
-    assert "Traceback" not in result.output
+def test_simulate_refuses_bad_arguments(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from iqgateway.cli import run
+
+    assert run(["simulate", *args]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("iqgateway: simulate")
+    assert len(captured.err.splitlines()) == 1
+    assert message in captured.err
+    assert "Traceback" not in captured.err
 
 
 def test_every_capture_folder_is_a_valid_replay_argument() -> None:
@@ -199,3 +195,33 @@ def test_every_capture_folder_is_a_valid_replay_argument() -> None:
         assert software
         assert source.firmware == software.group(1)[1:], capture.name
         assert source.serial == capture_serial(capture), capture.name
+
+
+def test_every_capture_passes_the_replay_check() -> None:
+    from iqgateway.simulator.capture_check import capture_problems
+
+    for capture in sorted(p for p in CAPTURES.iterdir() if (p / "info").is_file()):
+        assert capture_problems(capture) == [], capture.name
+
+
+@pytest.mark.parametrize(("file", "content", "says"), [
+    ("info", "", "info: empty"),
+    ("info", "<!DOCTYPE html><html><body>Envoy</body></html>", "info: an HTML page, not the /info XML document"),
+    ("info", "<?xml version='1.0'?><envoy_info><device><sn>1</sn></device></envoy_info>",
+     "info: no firmware version"),
+    ("ivp_meters_log.json", '{"headers": {', "ivp_meters_log.json: not JSON"),
+    ("ivp_meters_log.json", '{"code": "two hundred"}', "ivp_meters_log.json: code 'two hundred' is not an HTTP"),
+])
+def test_replay_of_a_broken_capture_names_the_file(tmp_path: Path, file: str, content: str, says: str,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from iqgateway.cli import run
+
+    broken = tmp_path / "broken"
+    shutil.copytree(GENERATOR, broken)
+    (broken / file).write_text(content)
+    assert run(["simulate", "--replay", str(broken)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # nothing served
+    assert captured.err.startswith(f"iqgateway: simulate --replay: {broken / file}: ")
+    assert len(captured.err.splitlines()) == 1
+    assert says in captured.err

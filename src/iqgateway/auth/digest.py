@@ -83,6 +83,11 @@ def resolve_credentials(username: str | None, password: str | None, serial: str,
                              host=host)
 
 
+def stale_challenge(headers: tuple[str, ...]) -> bool:
+    """The 401 only says the nonce went stale (the password itself was fine)."""
+    return any(c is not None and c.stale for c in map(parse_challenge, headers))
+
+
 class DigestAuth:
     """Answers Digest challenges for one user; keeps the last nonce and its counter."""
 
@@ -95,6 +100,11 @@ class DigestAuth:
 
     def __repr__(self) -> str:
         return f"DigestAuth(username={self.username!r})"
+
+    @property
+    def answered(self) -> bool:
+        """A challenge was taken: requests carry this user's answer."""
+        return self._challenge is not None
 
     def accept_challenge(self, headers: tuple[str, ...]) -> bool:
         """Take the challenge of a 401. True if it is worth answering (a new nonce, or we had none)."""

@@ -15,11 +15,14 @@ from ..errors import AuthenticationError, InvalidCredentials, TokenExpired
 from ..firmware import uses_tokens
 from ..models import AuthKind, DeviceInfo
 from ..transport import HttpReply, Transport
-from .digest import DigestAuth, resolve_credentials
+from .digest import DigestAuth, resolve_credentials, stale_challenge
 from .enlighten import CloudEndpoints, fetch_token
 from .token import TokenAuth, decode_token, missing_token_error
 
 _LOGGER = logging.getLogger(__name__)
+
+# Firmware below 7 without a username: these local users, each with the password derived from the serial.
+DEFAULT_USERS: tuple[str, ...] = ("installer", "envoy")
 
 # After a failed background token refresh, the cloud is not asked again before this many seconds
 # (unless the token has expired meanwhile).
@@ -41,6 +44,9 @@ class AuthSession:
         self._token: TokenAuth | None = None
         self._refresh_retry_at = 0.0
         self._authenticated = False
+        # firmware < 7 without a username: the default users still to try after the one in use
+        self._default_users: list[str] = []
+        self._serial = ""
 
     def __repr__(self) -> str:
         return f"AuthSession(kind={self._kind})"
@@ -70,6 +76,10 @@ class AuthSession:
         return self._token.claims.user if self._token is not None else None
 
     @property
+    def digest_user(self) -> str | None:
+        return self._digest.username if self._digest is not None else None
+
+    @property
     def uses_token(self) -> bool:
         return self._token is not None
 
@@ -94,7 +104,14 @@ class AuthSession:
         """Choose and set up the auth scheme the firmware wants; for tokens, validate at /auth/check_jwt."""
         if not uses_tokens(info.firmware_version):
             self._token = None
+            self._serial = info.serial
             creds = resolve_credentials(self._username, self._password, info.serial, host=self.host)
+            self._default_users = []
+            if creds is None and self._password is None:
+                # the documented default: installer with its derived password, then envoy; the Digest answer is
+                # only sent when the device asks for one
+                creds = resolve_credentials(DEFAULT_USERS[0], None, info.serial, host=self.host)
+                self._default_users = list(DEFAULT_USERS[1:])
             if creds is None:
                 self._digest, self._kind = None, AuthKind.NONE
             else:
@@ -214,7 +231,16 @@ class AuthSession:
 
     async def after_401(self, reply: HttpReply, *, info: DeviceInfo | None, required: bool) -> bool:
         """True if the refused request is worth sending again: a new Digest challenge, or a token checked again."""
-        if self._digest is not None and self._digest.accept_challenge(reply.www_authenticate):
+        digest = self._digest
+        if digest is not None and self._default_users and digest.answered and not stale_challenge(
+                reply.www_authenticate):
+            user = self._default_users.pop(0)
+            _LOGGER.debug("%s: user %s refused: trying %s", self.host, digest.username, user)
+            creds = resolve_credentials(user, None, self._serial, host=self.host)
+            assert creds is not None
+            self._digest = DigestAuth(*creds)
+            return self._digest.accept_challenge(reply.www_authenticate)
+        if digest is not None and digest.accept_challenge(reply.www_authenticate):
             return True
         if self._token is not None and required:
             _LOGGER.debug("%s %s answered 401: checking the token again", reply.method, reply.path)
@@ -222,11 +248,19 @@ class AuthSession:
             return True
         return False
 
+    def worked(self) -> None:
+        """A request was let in: once that was with this user's Digest answer, the user stays."""
+        if self._digest is not None and self._digest.answered:
+            self._default_users = []
+
     def refusal(self, status: int) -> str:
         """Why the device refuses a request, as a message for AuthenticationRequired."""
         if self._token is not None:
             return (f"the gateway refuses the token (HTTP {status}); it may be revoked or lack the rights "
                     "for this endpoint: get or paste a new token")
+        if self._digest is not None and self._username is None:
+            return (f"the gateway refuses the default users {' and '.join(DEFAULT_USERS)} with their derived "
+                    f"passwords (HTTP {status}): give --username and --password")
         if self._digest is not None:
             return f"the gateway refuses the password of user {self._digest.username} (HTTP {status})"
         return (f"the gateway asks for credentials (HTTP {status}): give a username "

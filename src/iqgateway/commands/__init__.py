@@ -1,4 +1,4 @@
-"""`iqgateway` sub-commands beyond read/info: discover, watch, capture.
+"""`iqgateway` sub-commands beyond read/info: discover, watch, stream, capture.
 
 Each module exposes `register(app)`; `register_all(app)` adds them all.
 """
@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import typer
 
-from . import capture, discover, watch
+from . import capture, discover, stream, watch
 
 
 def register_all(app: typer.Typer) -> None:
-    """Add `discover`, `watch` and `capture` to the `iqgateway` command line."""
+    """Add `discover`, `watch`, `stream` and `capture` to the `iqgateway` command line."""
     discover.register(app)
     watch.register(app)
+    stream.register(app)
     capture.register(app)
 
 
-__all__ = ["capture", "discover", "register_all", "watch"]
+__all__ = ["capture", "discover", "register_all", "stream", "watch"]

@@ -23,16 +23,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ..errors import IQGatewayError
 from ..simulator.replay import file_name
 from .connect import (
-    EXIT_ERROR,
+    HOST_HELP,
     Credentials,
     DebugOption,
+    HostArgument,
     PasswordOption,
     TokenOption,
     UsernameOption,
     connected,
+    credentials_for,
     error_console,
     run_async,
 )
+from .failures import EXIT_ERROR, line
 
 if TYPE_CHECKING:
     from ..answer import Answer
@@ -76,6 +79,10 @@ CAPTURE_PATHS: tuple[str, ...] = (
 REDACTED = "REDACTED"
 SECRET_HEADERS = frozenset({"set-cookie", "cookie", "authorization", "proxy-authorization"})
 JWT = re.compile(rb"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+# the credentials of an Authorization value, whatever the scheme (Bearer, Basic, Digest, a bare token)
+AUTHORIZATION = re.compile(rb"((?:proxy-)?authorization\"?\s*[:=]\s*\"?)[^\"\r\n]*", re.IGNORECASE)
+AUTH_SCHEME = re.compile(rb"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}", re.IGNORECASE)
+USERINFO = re.compile(rb"(?<=://)[^/@\s\"']+@")
 EMAIL = re.compile(rb"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 SECRET_FIELD = re.compile(
     rb'("[A-Za-z_]*(?:password|passwd|token|session_id|sessionid|cookie|secret|api_key|apikey)"\s*:\s*)"[^"]*"',
@@ -97,6 +104,9 @@ def redact_body(body: bytes, secrets: tuple[str, ...] = ()) -> bytes:
         if len(secret) >= 4:
             body = body.replace(secret.encode("utf-8"), REDACTED.encode())
     body = JWT.sub(REDACTED.encode(), body)
+    body = AUTHORIZATION.sub(rb"\1" + REDACTED.encode(), body)
+    body = AUTH_SCHEME.sub(rb"\1 " + REDACTED.encode(), body)
+    body = USERINFO.sub(REDACTED.encode() + b"@", body)
     body = SECRET_FIELD.sub(rb'\1"' + REDACTED.encode() + rb'"', body)
     return EMAIL.sub(b"redacted@example.invalid", body)
 
@@ -112,44 +122,45 @@ def redact_headers(headers: Mapping[str, str], secrets: tuple[str, ...] = ()) ->
 
 
 def register(app: typer.Typer) -> None:
-    app.command("capture", help="Save every endpoint's answer to DIR (replay with `iqgateway simulate --replay`).")(
-        capture
-    )
+    app.command("capture", help="Save every endpoint's answer to DIR (replay with `iqgateway simulate --replay "
+                "DIR`).\n\n" + HOST_HELP + " DIR is created; files in it are replaced.")(capture)
 
 
 def capture(
-    host: Annotated[str, typer.Argument(help="Envoy address: IP, host:port or https://host:port.")],
-    directory: Annotated[Path, typer.Argument(help="Folder to write (created; existing files are replaced).")],
+    host: HostArgument,
+    directory: Annotated[Path, typer.Argument(metavar="DIR", hidden=True, show_default=False)],
     *,
     username: UsernameOption = None,
     password: PasswordOption = None,
     token: TokenOption = None,
     debug: DebugOption = False,
 ) -> None:
-    credentials = Credentials(username, password, token)
+    address, credentials = credentials_for(host, username, password, token)
     console = Console()
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        error_console().print(f"Error: cannot create {directory}: {err.strerror or err}", markup=False)
+        line(f"{directory}: cannot create the folder ({(err.strerror or 'operating system error').lower()})")
         raise typer.Exit(EXIT_ERROR) from None
-    results = run_async(_capture(host, directory, credentials, console), debug=debug)
-    answered = sum(1 for r in results if r.status)
+    results = run_async(_capture(address, directory, credentials), debug=debug, host=address,
+                        secrets=(credentials.password, token))
     missing = [r for r in results if not r.status]
-    console.print(f"Captured {answered} of {len(results)} endpoints into {directory}", markup=False)
+    console.print(f"Captured into {directory}: {answered_line(results)}", markup=False)
     for result in missing:
         console.print(f"  no answer from {result.path}: {result.note}", markup=False)
     console.print(f"Replay it with: iqgateway simulate --replay {directory}", markup=False)
 
 
-async def _capture(host: str, directory: Path, credentials: Credentials, console: Console) -> list[Captured]:
+async def _capture(host: str, directory: Path, credentials: Credentials) -> list[Captured]:
     secrets = tuple(s for s in (credentials.password, credentials.token) if s)
     async with connected(host, credentials) as gateway:
         if gateway.token:
             secrets = (*secrets, gateway.token)
         results: list[Captured] = []
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=console, transient=not console.is_terminal) as progress:
+        progress_console = error_console()
+        with Progress(*columns, console=progress_console, transient=True,
+                      disable=not progress_console.is_terminal) as progress:
             task = progress.add_task("capturing", total=len(CAPTURE_PATHS))
             for path in CAPTURE_PATHS:
                 progress.update(task, description=f"GET {path}")
@@ -196,12 +207,20 @@ def _write_readme(directory: Path, gateway: Gateway, results: list[Captured]) ->
         "",
         f"Captured by `iqgateway capture` on {when} from an Envoy with firmware "
         f"{info.firmware if info else '?'} (part number {info.part_number if info else '?'}).",
-        f"{sum(1 for r in results if r.status)} of {len(results)} endpoints answered.",
+        f"{answered_line(results)}.",
         "Tokens, cookies, passwords and e-mail addresses are replaced by REDACTED; serial numbers are kept.",
         "",
     ]
     (directory / "_readme").write_text("\n".join(lines), encoding="utf-8")
 
 
+def answered_line(results: list[Captured]) -> str:
+    """"N of M endpoints answered", 404s (endpoints the device does not have) counted apart."""
+    absent = sum(1 for r in results if r.status == 404)
+    answered = sum(1 for r in results if r.status and r.status != 404)
+    text = f"{answered} of {len(results) - absent} endpoints answered"
+    return f"{text} ({absent} more not on this device: HTTP 404)" if absent else text
+
+
 def _short(err: object) -> str:
-    return str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+    return str(err).splitlines()[0][:200] if str(err) else "no answer"

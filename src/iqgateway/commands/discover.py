@@ -11,7 +11,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .arguments import check_interfaces, check_positive_seconds
 from .connect import DebugOption, run_async
+from .failures import EXIT_ERROR
 
 SERVICE_TYPE = "_enphase-envoy._tcp.local."
 RESOLVE_TIMEOUT_MS = 3000
@@ -44,10 +46,12 @@ def register(app: typer.Typer) -> None:
 
 def discover(
     *,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds to listen for announcements.")] = 5.0,
+    timeout: Annotated[float, typer.Option("--timeout", metavar="SECONDS", callback=check_positive_seconds,
+                                           help="Seconds to listen for announcements.")] = 5.0,
     interface: Annotated[
         list[str] | None,
-        typer.Option("--interface", help="IPv4 address of an interface to browse on (repeatable; default: all)."),
+        typer.Option("--interface", metavar="IP", callback=check_interfaces, show_default=False,
+                     help="IPv4 address of an interface of this machine to browse on (repeatable; default: all)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list instead of a table.")] = False,
     debug: DebugOption = False,
@@ -55,11 +59,13 @@ def discover(
     found = run_async(browse(timeout, interface or None), debug=debug)
     if as_json:
         typer.echo(json.dumps([{**asdict(envoy), "host": envoy.host} for envoy in found], indent=2))
+        if not found:
+            raise typer.Exit(EXIT_ERROR)
         return
     console = Console()
     if not found:
         console.print(f"No Envoy answered within {timeout:g} s.")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_ERROR)
     table = Table(title=f"Envoys found ({len(found)})")
     for column in ("Serial", "Host", "Firmware", "Addresses"):
         table.add_column(column)

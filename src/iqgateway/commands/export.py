@@ -9,19 +9,19 @@ from typing import Annotated
 import typer
 
 from .connect import DebugOption, run_async
-
-EXIT_USAGE = 2
+from .failures import EXIT_USAGE, line
 
 
 def register(app: typer.Typer) -> None:
     app.command(
         "export",
-        help="Follow the gateways of CONFIG.toml into MQTT (Home Assistant discovery) and Prometheus /metrics.",
+        help="Follow the gateways of CONFIG.toml into MQTT (Home Assistant discovery) and Prometheus /metrics."
+             "\n\nCONFIG is the TOML configuration (docs/export.md).",
     )(export)
 
 
 def export(
-    config: Annotated[Path, typer.Argument(help="The TOML configuration (docs/export.md).", show_default=False)],
+    config: Annotated[Path, typer.Argument(metavar="CONFIG", hidden=True, show_default=False)],
     *,
     check: Annotated[bool, typer.Option("--check", help="Check the configuration and exit.")] = False,
     debug: DebugOption = False,
@@ -32,11 +32,11 @@ def export(
     try:
         settings = load_config(config)
     except ConfigError as err:
-        typer.echo(f"Error: {err}", err=True)
+        line(str(err))
         raise typer.Exit(EXIT_USAGE) from None
     missing = missing_extra(settings)
     if missing is not None:
-        typer.echo(f"Error: the export needs {missing}: pip install 'iqgateway[export]'", err=True)
+        line(f"export: the export needs {missing}: pip install 'iqgateway[export]'")
         raise typer.Exit(EXIT_USAGE)
     if check:
         typer.echo(f"{config}: {len(settings.gateways)} gateway(s), every {settings.interval_s:g} s")

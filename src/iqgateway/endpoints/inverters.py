@@ -8,6 +8,7 @@ from .values import JsonDict, dict_at, dicts, int_at, int_like, mapping, num_at,
 DEVICE_DATA = "/ivp/pdm/device_data"
 V1_INVERTERS = "/api/v1/production/inverters"
 
+INVENTORY_PCU_TYPE = "PCU"
 ACB_DEV_TYPE = 11  # an AC battery in the v1 inverter list, not a PV inverter
 JOULES_PER_WH = 3600.0
 
@@ -26,6 +27,7 @@ def parse_v1_inverters(doc: object) -> dict[str, Inverter] | None:
             last_report_watts=num_at(entry, "lastReportWatts"),
             max_report_watts=num_at(entry, "maxReportWatts"),
             last_report_date=int_like(entry.get("lastReportDate")),
+            source=V1_INVERTERS,
         )
     if doc and not inverters and not any(int_at(e, "devType") == ACB_DEV_TYPE for e in dicts(doc)):
         return None
@@ -75,6 +77,34 @@ def parse_device_data(doc: object) -> dict[str, Inverter] | None:
     return inverters or None
 
 
+def inactive_pcus(doc: object) -> frozenset[str]:
+    """Serials of the PCUs `/ivp/pdm/device_data` marks `"active": false` (removed from the site)."""
+    root = mapping(doc)
+    if root is None:
+        return frozenset()
+    return frozenset(serial for value in root.values()
+                     if (device := mapping(value)) is not None and str_at(device, "devName") == "pcu"
+                     and device.get("active") is False and (serial := str_at(device, "sn")))
+
+
+def inventory_pcus(doc: object) -> tuple[str, ...] | None:
+    """Serials of the microinverters (type PCU, not deleted) in `/inventory.json`; None if not that document."""
+    if not isinstance(doc, list):
+        return None
+    groups = dicts(doc)
+    if doc and not any(str_at(g, "type") for g in groups):
+        return None
+    serials: list[str] = []
+    for group in groups:
+        if str_at(group, "type") != INVENTORY_PCU_TYPE:
+            continue
+        for device in dicts(group.get("devices")):
+            serial = str_at(device, "serial_num")
+            if serial and device.get("deleted") not in (True, 1, "true") and serial not in serials:
+                serials.append(serial)
+    return tuple(serials)
+
+
 def _pcu(serial: str, channel: JsonDict) -> Inverter:
     watts = dict_at(channel, "watts")
     energy = dict_at(channel, "wattHours")
@@ -95,4 +125,5 @@ def _pcu(serial: str, channel: JsonDict) -> Inverter:
         energy_today_wh=num_at(energy, "today"),
         energy_produced_mwh=None if last is None else scaled(last.get("joulesProduced"), 3.6),
         last_report_duration_s=int_at(last, "duration"),
+        source=DEVICE_DATA,
     )

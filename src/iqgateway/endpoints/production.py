@@ -131,6 +131,16 @@ def _phases(entry: JsonDict, phase_count: int) -> Mapping[str, EnergyReading] | 
     return {name: _energy(line) for name, line in zip(PHASE_NAMES, lines[:phase_count], strict=False)}
 
 
+def lines_phases(segment: Segment | None, positions: tuple[int, ...]) -> Mapping[str, EnergyReading] | None:
+    """An active segment's `lines` at `positions`, named by position (0 -> L1); None without them all."""
+    if segment is None or not segment.active:
+        return None
+    lines = dicts(segment.entry.get("lines"))
+    if not positions or max(positions) >= len(lines):
+        return None
+    return {PHASE_NAMES[index]: _energy(lines[index]) for index in positions}
+
+
 def _energy(entry: JsonDict, *, phases: Mapping[str, EnergyReading] | None = None) -> EnergyReading:
     return EnergyReading(
         watts_now=num_at(entry, "wNow"),

@@ -32,6 +32,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..derived.daily_store import site_zone
+from ..errors import IQGatewayError
+
 DEFAULT_MAX_IN_FLIGHT = 32
 MIN_INTERVAL_S = 1.0
 MQTT_PORTS = {"mqtt": 1883, "mqtts": 8883}
@@ -78,6 +81,8 @@ class GatewayConfig:
     username: str | None
     password: str | None
     name: str | None
+    tz: str | None = None  # the site's zone: today / last seven days rebuilt from the lifetime counters
+    state_file: str | None = None  # where the midnight closes are kept between runs
 
     def __repr__(self) -> str:
         return f"GatewayConfig(host={self.host!r}, username={self.username!r}, name={self.name!r})"
@@ -238,7 +243,7 @@ def _prometheus(table: Mapping[str, Any], path: str) -> PrometheusConfig:
 
 def _gateway(table: Mapping[str, Any], path: str, index: int) -> GatewayConfig:
     reader = _Reader(table, path=path, where=f"gateway[{index}]", known=("host", "token", "username", "password",
-                                                                          "name"))
+                                                                          "name", "tz", "state_file"))
     host = reader.text("host", required=True)
     assert host is not None
     token = reader.text("token", secret=True)
@@ -246,4 +251,14 @@ def _gateway(table: Mapping[str, Any], path: str, index: int) -> GatewayConfig:
     password = reader.text("password", secret=True)
     if password is not None and username is None:
         raise reader.fail("password", "is given without a username")
-    return GatewayConfig(host=host, token=token, username=username, password=password, name=reader.text("name"))
+    tz = reader.text("tz")
+    if tz is not None:
+        try:
+            site_zone(tz)
+        except IQGatewayError as err:
+            raise reader.fail("tz", err.message) from None
+    state_file = reader.text("state_file")
+    if state_file is not None and tz is None:
+        raise reader.fail("state_file", "is given without a tz")
+    return GatewayConfig(host=host, token=token, username=username, password=password, name=reader.text("name"),
+                         tz=tz, state_file=state_file)

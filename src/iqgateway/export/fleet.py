@@ -25,8 +25,10 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from ..derived.daily_store import load_state, save_state, site_zone
 from ..errors import IQGatewayError
 from ..gateway import Gateway
 from .catalog import Reading, catalog
@@ -42,13 +44,14 @@ _LOGGER = logging.getLogger(__name__)
 BACKOFF_FIRST_S = 30.0  # the first retry comes after min(interval_s, this)
 BACKOFF_CAP_S = 300.0
 CYCLE_JITTER = 0.05  # each cycle lasts 95 % to 100 % of interval_s
+DAILY_SAVE_S = 300.0  # a gateway's midnight closes are written at most this often (and at the end)
 
 
 class GatewayState:
     """What the fleet knows of one gateway: its last snapshot and readings, whether it answers, counters."""
 
-    __slots__ = ("config", "data", "duration_s", "failures", "failures_total", "index", "last_error",
-                 "last_success", "online", "readings", "serial", "updates_total")
+    __slots__ = ("config", "daily_saved_at", "data", "duration_s", "failures", "failures_total", "index",
+                 "last_error", "last_success", "online", "readings", "serial", "updates_total")
 
     def __init__(self, index: int, config: GatewayConfig) -> None:
         self.index = index
@@ -63,6 +66,7 @@ class GatewayState:
         self.last_success: float | None = None  # epoch seconds
         self.last_error: str | None = None
         self.duration_s: float | None = None
+        self.daily_saved_at = 0.0  # when the midnight closes were last written (epoch seconds)
 
     @property
     def host(self) -> str:
@@ -120,7 +124,8 @@ class Fleet:
                 for state in self.states:
                     group.create_task(self._follow(state), name=f"gateway {state.host}")
         finally:
-            for gateway in self._gateways.values():
+            for index, gateway in self._gateways.items():
+                self._save_daily(self.states[index], gateway)
                 await gateway.close()
 
     def _gateway(self, state: GatewayState) -> Gateway:
@@ -128,7 +133,14 @@ class Fleet:
         if gateway is None:
             cfg = state.config
             gateway = Gateway(cfg.host, session=self._session, username=cfg.username, password=cfg.password,
-                              token=cfg.token)
+                              token=cfg.token, tz=site_zone(cfg.tz) if cfg.tz is not None else None)
+            if cfg.state_file is not None:
+                try:
+                    saved = load_state(Path(cfg.state_file))
+                    if saved is not None:
+                        gateway.restore_daily(saved)
+                except IQGatewayError as err:
+                    _LOGGER.warning("%s: starting the daily energy afresh: %s", state.host, err.message)
             if self._update_deadline is not None:
                 gateway.update_deadline = self._update_deadline
             self._gateways[state.index] = gateway
@@ -173,9 +185,21 @@ class Fleet:
             _LOGGER.info("%s: Envoy %s answers (firmware %s, %d values)", state.host, state.serial,
                          data.info.firmware, len(readings))
         state.online, state.failures, state.last_error = True, 0, None
+        if self._clock() - state.daily_saved_at >= DAILY_SAVE_S:
+            self._save_daily(state, gateway)
         for sink in self._sinks:
             sink.updated(state)
         return True
+
+    def _save_daily(self, state: GatewayState, gateway: Gateway) -> None:
+        daily, path = gateway.daily, state.config.state_file
+        if daily is None or path is None:
+            return
+        state.daily_saved_at = self._clock()
+        try:
+            save_state(Path(path), daily.to_state())
+        except IQGatewayError as err:
+            _LOGGER.warning("%s: %s", state.host, err.message)
 
     def _failed(self, state: GatewayState, gateway: Gateway, error: str) -> None:
         if gateway.info is not None:

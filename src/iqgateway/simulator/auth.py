@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 import urllib.request
@@ -51,12 +52,14 @@ class DeviceAuth:
         *,
         mode: str = "auto",
         signers: Iterable[TokenSigner] = (),
+        digest_users: Iterable[str] = ("installer", "envoy"),
     ) -> None:
         if mode not in ("auto", "none"):
             raise ValueError(f"auth mode {mode!r}: want auto or none")
         self._serial = serial
         self._firmware = firmware
         self.mode = mode
+        self.digest_users = frozenset(digest_users)  # the local users the device lets in (firmware < 7)
         self._signers = {signer.key_id: signer for signer in signers}
         self._sessions: dict[str, str] = {}  # sessionId -> token user
         self._nonces: OrderedDict[str, float] = OrderedDict()
@@ -89,6 +92,16 @@ class DeviceAuth:
         if self.token_ok(bearer(headers)):
             return AuthOutcome(True, "bearer", session_opened=True)
         return AuthOutcome(False, "denied")
+
+    def role(self, headers: Mapping[str, str], cookies: Mapping[str, str]) -> str:
+        """Who an allowed request comes from: the token's `enphaseUser` (or its session's), or the Digest user."""
+        if self.token_auth:
+            claims = read_jwt(bearer(headers))
+            if claims is not None:
+                return str(claims[1].get("enphaseUser", "owner"))
+            return self._sessions.get(cookies.get("sessionId", ""), "")
+        match = re.search(r'username="([^"]*)"', headers.get("Authorization", ""))
+        return match.group(1) if match else ""
 
     def check_jwt(self, headers: Mapping[str, str]) -> AuthOutcome:
         """`GET /auth/check_jwt`: a valid bearer token opens a session (new sessionId cookie)."""
@@ -156,7 +169,8 @@ class DeviceAuth:
         fields = urllib.request.parse_keqv_list(urllib.request.parse_http_list(authorization[7:]))
         serial = self._serial()
         passwords = {"installer": installer_password(serial), "envoy": envoy_password(serial)}
-        password = passwords.get(fields.get("username", ""))
+        user = fields.get("username", "")
+        password = passwords.get(user) if user in self.digest_users else None
         nonce = fields.get("nonce", "")
         if password is None or fields.get("realm") != REALM or nonce not in self._nonces:
             return False

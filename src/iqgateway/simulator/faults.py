@@ -21,7 +21,9 @@ Command-line / admin spec: `KIND[xN][=VALUE][:PATH]`, e.g. `hang=30:/ivp/meters`
 | empty | 200, the payload's content type, no body |
 | spike | whToday/whLifetime (wattHoursToday/Lifetime) + 2^32 Wh in one answer (count 1 unless given) |
 | zero | production counters 0 in one answer (count 1 unless given) |
+| lifetoday | today and 7-day counters equal the lifetime counter beside them (8.3.5433 after a bad reset) |
 | stall (=S) | while the device's local time is 23:00-23:05 requests hang S seconds (default 60) |
+| hourly (=M) | at minutes M and M+1 of every hour (device-local; default 17) requests hang `seconds` (default 120) |
 | freeze (=N/W) | more than N requests within W seconds freeze the device: every request hangs until reboot/clear |
 | reboot (=S) | on the first matching request: the device reboots (503 for S seconds) |
 | upgrade (=VERSION) | on the first matching request: the firmware changes to VERSION |
@@ -45,15 +47,19 @@ OPEN_PATHS = frozenset({"/info", "/info.xml"})
 GARBAGE = b'\xff\xfe\x00\x9c not json \x89PNG\r\n\x1a\n{"production": [\xc3\x28' + b"\xde\xad\xbe\xef" * 8
 STATUS_PAGE = b"<html><body><h1>%d %s</h1></body></html>"
 
-ANSWER_KINDS = frozenset({"status", "garbage", "truncate", "drift", "wrongtype", "empty", "spike", "zero"})
+ANSWER_KINDS = frozenset({"status", "garbage", "truncate", "drift", "wrongtype", "empty", "spike", "zero",
+                          "lifetoday"})
 CONNECTION_KINDS = frozenset({"hang", "reset"})
 ACTION_KINDS = frozenset({"reboot", "upgrade", "reset_lifetime", "revoke"})
-STATE_KINDS = frozenset({"boot", "stall", "freeze"})
+STATE_KINDS = frozenset({"boot", "stall", "freeze", "hourly"})
 KINDS = ANSWER_KINDS | CONNECTION_KINDS | ACTION_KINDS | STATE_KINDS | {"latency"}
 ONE_SHOT_KINDS = frozenset({"spike", "zero"}) | ACTION_KINDS
 
 TODAY_KEYS = frozenset({"whToday", "wattHoursToday"})
 LIFETIME_KEYS = frozenset({"whLifetime", "wattHoursLifetime"})
+# lifetime key -> the daily keys beside it
+_DAILY_BESIDE = {"whLifetime": ("whToday", "whLastSevenDays"),
+                 "wattHoursLifetime": ("wattHoursToday", "wattHoursSevenDays")}
 SPIKE_WH = 2**32
 
 
@@ -101,6 +107,8 @@ def make_fault(kind: str, path: str = "*", *, count: int | None = None, **params
     for name in ("seconds", "window_s"):
         if name in params and float(params[name]) < 0:
             raise ValueError(f"fault {kind}: {name} must not be negative")
+    if kind == "hourly" and not 0 <= int(params.get("minute", 17)) <= 59:
+        raise ValueError("fault hourly: the minute must be 0-59")
     if kind == "upgrade" and not params.get("version"):
         raise ValueError("fault upgrade needs a version (upgrade=8.3.5200)")
     if count is not None and count < 1:
@@ -135,6 +143,8 @@ def parse_fault(spec: str) -> Fault:
                 params["window_s"] = float(window or 60)
             elif kind == "upgrade":
                 params["version"] = value
+            elif kind == "hourly":
+                params["minute"] = int(value)
             else:
                 raise ValueError(f"fault {kind} takes no value")
     except ValueError as err:
@@ -349,3 +359,25 @@ def spiked(body: bytes) -> bytes | None:
 
 def zeroed(body: bytes) -> bytes | None:
     return map_counters(body, lambda _key, value: 0)
+
+
+def daily_as_lifetime(body: bytes) -> bytes | None:
+    """Every today / 7-day counter set to the lifetime counter of its object; None if there is none."""
+    if not has_counters(body):
+        return None
+    doc = _decode(body)
+    if doc is None:
+        return None
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {key: walk(value) for key, value in node.items()}
+            for lifetime, daily in _DAILY_BESIDE.items():
+                if isinstance(out.get(lifetime), int | float):
+                    out.update({key: out[lifetime] for key in daily if key in out})
+            return out
+        if isinstance(node, list):
+            return [walk(value) for value in node]
+        return node
+
+    return orjson.dumps(walk(doc))

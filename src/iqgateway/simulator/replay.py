@@ -1,4 +1,4 @@
-"""A captured device, replayed byte for byte (captures: shared/spec/ENVOY-API.md, "Captures").
+"""A captured device, replayed byte for byte (the capture format: tests/captures/README.md).
 
 A request's path and query map to a file name (leading `/` dropped, `/ ? = &` -> `_`); the mapping only runs
 from requests to file names, and only for paths under the known endpoints (or, for a file no known endpoint

@@ -16,16 +16,14 @@ Admin API (no auth, not counted in the device's stats), under /__simulator__/:
     POST   /__simulator__/reset_lifetime    lifetime counters restart at 0
     POST   /__simulator__/revoke            every token and session cookie answers 401 from now on
     POST   /__simulator__/token             {"days": 365, "user": "owner"} -> {"token": "..."}
+    GET    /__simulator__/stream            the meter stream's settings, frames sent, connections
+    POST   /__simulator__/stream            {"hz": 1, "stalls": true, "role": "auto", "drop_s": 3, ...}
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import datetime
 import logging
-import socket
-import struct
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -36,39 +34,32 @@ import orjson
 from aiohttp import web
 
 from .accounting import Accounting, RequestRecord
+from .admin import ADMIN_PREFIX, admin_action
+from .answer_faults import HTML_TYPE, NoAnswer, applies, device_minute, faulted, in_nightly_stall, reset_connection
 from .auth import CHECK_JWT_PATH, UNAUTHORIZED_BODY, VALID_TOKEN_BODY, DeviceAuth
 from .discovery import Advertisement
 from .enlighten import SimulatedCloud
 from .faults import (
     ACTION_KINDS,
     CONNECTION_KINDS,
-    GARBAGE,
     OPEN_PATHS,
     Fault,
     FaultInjector,
-    drifted,
-    has_counters,
-    make_fault,
     parse_fault,
-    spiked,
     status_page,
-    truncated,
-    wrong_types,
-    zeroed,
 )
 from .firmware import uses_token_auth
 from .listener import Listener
+from .meter_stream import STREAM_PATH, MeterStreamServer, StreamSettings
 from .source import JSON_TYPE, DeviceSource, Reply
 from .tls import self_signed_context
 from .tokens import TokenSigner
 
 _LOGGER = logging.getLogger(__name__)
 
-ADMIN_PREFIX = "/__simulator__"
 DEFAULT_HANG_S = 120.0
 DEFAULT_STALL_HANG_S = 60.0
 DEFAULT_BOOT_S = 5.0
-HTML_TYPE = "text/html"
 DEVICE_HEADERS: Mapping[str, str] = MappingProxyType({
     "Server": "openresty",
     "Pragma": "no-cache",
@@ -77,7 +68,8 @@ DEVICE_HEADERS: Mapping[str, str] = MappingProxyType({
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
 })
-ANSWER_FAULT_KINDS = frozenset({"status", "garbage", "truncate", "drift", "wrongtype", "empty", "spike", "zero"})
+ANSWER_FAULT_KINDS = frozenset({"status", "garbage", "truncate", "drift", "wrongtype", "empty", "spike", "zero",
+                                "lifetoday"})
 
 
 @dataclass(slots=True)
@@ -87,10 +79,6 @@ class _Exchange:
     fault: str | None = None
     auth: str = "unchecked"  # answered before the auth check (boot period, freeze, stall)
     session_opened: bool = False
-
-
-class _NoAnswer(Exception):
-    """The request ends without an answer (hang, reset)."""
 
 
 class SimulatedEnvoy:
@@ -108,6 +96,8 @@ class SimulatedEnvoy:
         cloud: SimulatedCloud | None = None,
         faults: Iterable[str | Fault] = (),
         advertise: bool = False,
+        digest_users: Iterable[str] = ("installer", "envoy"),
+        stream: StreamSettings | None = None,
     ) -> None:
         if scheme not in ("auto", "http", "https"):
             raise ValueError(f"scheme {scheme!r}: want auto, http or https")
@@ -119,8 +109,10 @@ class SimulatedEnvoy:
         for fault in faults:
             self.faults.add(parse_fault(fault) if isinstance(fault, str) else fault)
         self.stats = Accounting()
+        self.stream = MeterStreamServer(source, stream)
         self._signer = cloud.signer if cloud is not None else TokenSigner()
-        self._auth = DeviceAuth(lambda: source.serial, lambda: source.firmware, mode=auth, signers=[self._signer])
+        self._auth = DeviceAuth(lambda: source.serial, lambda: source.firmware, mode=auth, signers=[self._signer],
+                                digest_users=digest_users)
         self._scheme_choice = scheme
         self.scheme = scheme if scheme != "auto" else ("https" if uses_token_auth(source.firmware) else "http")
         self._port = port
@@ -207,6 +199,10 @@ class SimulatedEnvoy:
 
     # ------------------------------------------------------------------ device actions
 
+    @property
+    def session_count(self) -> int:
+        return self._auth.session_count
+
     def mint_token(self, days: float = 365, user: str = "owner") -> str:
         """A token for this device (signed by the attached cloud's key if there is one)."""
         return self._signer.mint(self.source.serial, lifetime_s=days * 86400, user=user)
@@ -249,9 +245,10 @@ class SimulatedEnvoy:
         try:
             response = await self._answer(request, exchange)
             status = response.status
-            bytes_out = 0 if request.method == "HEAD" else len(response.body or b"")  # type: ignore[arg-type]
+            body = response.body if isinstance(response, web.Response) else None
+            bytes_out = 0 if request.method == "HEAD" else len(body or b"")  # type: ignore[arg-type]
             return response
-        except _NoAnswer:
+        except NoAnswer:
             raise asyncio.CancelledError from None
         finally:
             self.stats.record(
@@ -268,7 +265,7 @@ class SimulatedEnvoy:
                 )
             )
 
-    async def _answer(self, request: web.BaseRequest, exchange: _Exchange) -> web.Response:
+    async def _answer(self, request: web.BaseRequest, exchange: _Exchange) -> web.StreamResponse:
         method, path, query = request.method, request.path, request.rel_url.raw_query_string
         body = await request.read()
         faults = self.faults
@@ -281,9 +278,13 @@ class SimulatedEnvoy:
             exchange.fault = "freeze"
             await self._hang(request, DEFAULT_HANG_S)
         stall = next(iter(faults.matching("stall", path, query)), None)
-        if stall is not None and self._in_nightly_stall(stall):
+        if stall is not None and in_nightly_stall(self.source, stall):
             exchange.fault = stall.label
             await self._hang(request, float(stall.params.get("seconds", DEFAULT_STALL_HANG_S)))
+        hourly = next(iter(faults.matching("hourly", path, query)), None)
+        if hourly is not None and device_minute(self.source) % 60 - int(hourly.params.get("minute", 17)) in (0, 1):
+            exchange.fault = hourly.label
+            await self._hang(request, float(hourly.params.get("seconds", DEFAULT_HANG_S)))
         if faults.booting() and path not in OPEN_PATHS:
             exchange.fault = "boot"
             return self._response(503, status_page(503), HTML_TYPE)
@@ -295,6 +296,11 @@ class SimulatedEnvoy:
         exchange.auth, exchange.session_opened = outcome.kind, outcome.session_opened
         if not outcome.allowed:
             return self._unauthorized()
+        if path == STREAM_PATH and method == "GET" and self.stream.available():
+            if not self.stream.allowed(self._auth.role(request.headers, request.cookies),
+                                       auth_checked=outcome.kind not in ("none", "open")):
+                return self._unauthorized()
+            return await self.stream.serve(request, self._headers())
         extra: dict[str, str] = {}
         if path == CHECK_JWT_PATH and self._auth.token_auth:
             reply = Reply(200, VALID_TOKEN_BODY, HTML_TYPE)
@@ -313,7 +319,7 @@ class SimulatedEnvoy:
         if connection_fault is not None:
             exchange.fault = connection_fault.label
             if connection_fault.kind == "reset":
-                self._reset(request)
+                reset_connection(request)
             await self._hang(request, float(connection_fault.params.get("seconds", DEFAULT_HANG_S)))
 
         delay = reply.latency_s if self.latency else 0.0
@@ -321,10 +327,11 @@ class SimulatedEnvoy:
             delay += float(fault.params.get("seconds", 1.0))
             exchange.fault = exchange.fault or fault.label
 
-        answer_fault = faults.take(ANSWER_FAULT_KINDS, path, query, lambda f: self._applies(f, reply))
+        answer_fault = faults.take(ANSWER_FAULT_KINDS, path, query, lambda f: applies(f, reply))
         if answer_fault is not None:
             exchange.fault = answer_fault.label
-            status, payload, content_type, fault_headers = self._faulted(answer_fault, reply)
+            status, payload, content_type, fault_headers = faulted(
+                answer_fault, reply, self._auth.challenge, token_auth=self.token_auth)
             extra.update(fault_headers)
         else:
             status, payload, content_type = reply.status, reply.body, reply.content_type
@@ -335,39 +342,18 @@ class SimulatedEnvoy:
     def _response(
         self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
     ) -> web.Response:
-        merged = {**DEVICE_HEADERS, "Content-Type": content_type or JSON_TYPE}
+        merged = {**self._headers(), "Content-Type": content_type or JSON_TYPE, **(headers or {})}
+        return web.Response(status=status, body=body, headers=merged)
+
+    def _headers(self) -> dict[str, str]:
+        merged = dict(DEVICE_HEADERS)
         if self.scheme == "https":
             merged["Strict-Transport-Security"] = "max-age=63072000; includeSubdomains"
-        merged.update(headers or {})
-        return web.Response(status=status, body=body, headers=merged)
+        return merged
 
     def _unauthorized(self) -> web.Response:
         headers = {} if self._auth.token_auth else {"WWW-Authenticate": self._auth.challenge()}
         return self._response(401, UNAUTHORIZED_BODY, HTML_TYPE, headers)
-
-    @staticmethod
-    def _applies(fault: Fault, reply: Reply) -> bool:
-        if fault.kind in ("spike", "zero"):
-            return reply.status == 200 and has_counters(reply.body)
-        return True
-
-    def _faulted(self, fault: Fault, reply: Reply) -> tuple[int, bytes, str, dict[str, str]]:
-        json_type = reply.content_type if "json" in reply.content_type else JSON_TYPE
-        kind = fault.kind
-        if kind == "status":
-            code = int(fault.params["code"])
-            headers = {"WWW-Authenticate": self._auth.challenge()} if code == 401 and not self.token_auth else {}
-            body = UNAUTHORIZED_BODY if code == 401 else status_page(code)
-            return code, body, HTML_TYPE, headers
-        if kind == "garbage":
-            return 200, GARBAGE, json_type, {}
-        if kind == "empty":
-            return 200, b"", reply.content_type, {}
-        if kind == "truncate":
-            return reply.status, truncated(reply.body), reply.content_type, {}
-        transform = {"drift": drifted, "wrongtype": wrong_types, "spike": spiked, "zero": zeroed}[kind]
-        changed = transform(reply.body)
-        return reply.status, reply.body if changed is None else changed, reply.content_type, {}
 
     def _run_action(self, action: Fault) -> None:
         if action.kind == "reboot":
@@ -380,35 +366,13 @@ class SimulatedEnvoy:
         elif action.kind == "revoke":
             self.revoke_tokens()
 
-    def _in_nightly_stall(self, fault: Fault) -> bool:
-        clock = getattr(self.source, "clock", None)
-        now = clock.now() if clock is not None and callable(getattr(clock, "now", None)) else None
-        if not isinstance(now, datetime.datetime):
-            now = datetime.datetime.now()
-        start_hour, _, start_minute = str(fault.params.get("start", "23:00")).partition(":")
-        start = int(start_hour) * 60 + int(start_minute or 0)
-        minute = now.hour * 60 + now.minute
-        return start <= minute < start + int(fault.params.get("minutes", 5))
-
     async def _hang(self, request: web.BaseRequest, seconds: float) -> None:
         """No answer for `seconds`, then the connection closes without one."""
         await asyncio.sleep(seconds)
         transport = request.transport
         if transport is not None:
             transport.close()
-        raise _NoAnswer
-
-    @staticmethod
-    def _reset(request: web.BaseRequest) -> None:
-        transport = request.transport
-        if transport is None:
-            raise _NoAnswer
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        transport.abort()
-        raise _NoAnswer
+        raise NoAnswer
 
     # ------------------------------------------------------------------ admin API
 
@@ -419,72 +383,12 @@ class SimulatedEnvoy:
             payload: Any = orjson.loads(raw) if raw.strip() else {}
             if not isinstance(payload, dict):
                 raise ValueError("the body must be a JSON object")
-            result = self._admin_action(method, route.rstrip("/") or "/", payload, request.query.get("log") == "1")
+            result = admin_action(self, method, route.rstrip("/") or "/", payload, request.query.get("log") == "1")
         except (ValueError, TypeError, KeyError, orjson.JSONDecodeError) as err:
             return _json_response(400, {"error": str(err)})
         if result is None:
             return _json_response(404, {"error": f"no admin endpoint {method} {ADMIN_PREFIX}{route}"})
         return _json_response(200, result)
-
-    def _admin_action(self, method: str, route: str, payload: dict[str, Any], with_log: bool) -> Any:
-        if route == "/" and method == "GET":
-            return {
-                "serial": self.source.serial,
-                "firmware": self.source.firmware,
-                "url": self.url,
-                "endpoints": [line.strip() for line in (__doc__ or "").splitlines() if ADMIN_PREFIX in line][1:],
-            }
-        if route == "/stats" and method == "GET":
-            return {
-                **self.stats.as_dict(with_log=with_log),
-                "sessions_open": self._auth.session_count,
-                "frozen": self.faults.frozen,
-                "booting": self.faults.booting(),
-            }
-        if route == "/stats" and method == "DELETE":
-            self.stats.reset()
-            return {"ok": True}
-        if route == "/faults" and method == "GET":
-            return {"faults": self.faults.as_list()}
-        if route == "/faults" and method == "POST":
-            if "spec" in payload:
-                fault = self.faults.add_spec(str(payload["spec"]))
-            else:
-                params = payload.get("params") or {}
-                if not isinstance(params, dict):
-                    raise ValueError("params must be an object")
-                count = payload.get("count")
-                fault = self.faults.add(
-                    make_fault(
-                        str(payload["kind"]),
-                        str(payload.get("path") or "*"),
-                        count=int(count) if count is not None else None,
-                        **params,
-                    )
-                )
-            return fault.as_dict()
-        if route == "/faults" and method == "DELETE":
-            self.faults.clear()
-            return {"ok": True}
-        if method != "POST":
-            return None
-        if route == "/reboot":
-            boot = payload.get("boot_s")
-            self.reboot(float(boot) if boot is not None else None)
-            return {"ok": True}
-        if route == "/upgrade":
-            self.upgrade_firmware(str(payload["version"]))
-            return {"ok": True, "firmware": self.source.firmware}
-        if route == "/reset_lifetime":
-            self.reset_lifetime()
-            return {"ok": True}
-        if route == "/revoke":
-            self.revoke_tokens()
-            return {"ok": True}
-        if route == "/token":
-            return {"token": self.mint_token(float(payload.get("days", 365)), str(payload.get("user", "owner")))}
-        return None
-
 
 def _json_response(status: int, payload: Any) -> web.Response:
     return web.Response(status=status, body=orjson.dumps(payload), headers={"Content-Type": JSON_TYPE})
