@@ -27,7 +27,10 @@ from tests.shared import REPO, capture_names
 SNAPSHOT = REPO / "tests" / "ha" / "snapshots" / "test_entities_captures.ambr"
 ENTITY = re.compile(r"^\s+'(sensor|binary_sensor):([^']+)': \"(.*)\",$")
 DEVICE = re.compile(r"^\s+\"(.*) \| ids=\[\['enphase_envoy', '([^']+)'\]\] \| via=.*\",$")
-BEYOND_CORE = re.compile(r"_(grid_energy_(imported|exported)(_l[123])?|battery_energy_(charged|discharged))$")
+BEYOND_CORE = re.compile(
+    r"_(grid_energy_(imported|exported)(_l[123])?|battery_energy_(charged|discharged)"
+    r"|load_[a-z0-9_]+_(latency|latency_p95|failures|interval))$"  # the integration's own load diagnostics
+)
 DISPLAY_UNITS = {"W": {"W", "kW"}, "Wh": {"Wh", "kWh", "MWh"}, "°F": {"°F", "°C"}}  # shown in the metric system
 
 
