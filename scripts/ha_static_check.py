@@ -45,6 +45,8 @@ class Checker:
         self.index = index
         self.findings: list[Finding] = []
         self.checked = 0
+        self.called: set[str] = set()  # every method or function name the integration calls
+        self.conditional: list[tuple[str, str, str, str]] = []  # (where, name, guard attribute, report text)
 
     def report(self, where: str, name: str, problem: str) -> None:
         finding = Finding(where, name, problem)
@@ -86,13 +88,24 @@ class Checker:
         """Check `Class.member`; return the member's type when it is a method with a known return class."""
         module, name = cls
         self.checked += 1
-        known, why = self.index.class_member(module, name, member)
+        known, why, conditions = self.index.class_member(module, name, member)
         label = f"{module.name}.{name}.{member}"
+        self.conditional += [(where, label, attr, text) for attr, text in conditions]
         if why:
             self.report(where, label, f"deprecated ({why})")
         elif not known and explicit:
             self.report(where, label, "missing")
         return self.returned(module, f"{name}.{member}")
+
+    def report_conditional(self) -> None:
+        """A use deprecated only under a condition the integration sets up: `async_update_reload_and_abort`
+        reports itself while `entry.update_listeners` is set, which `entry.add_update_listener(...)` does."""
+        for where, name, attr, text in self.conditional:
+            if "_" not in attr or not attr.endswith("s"):
+                continue  # only a collection the integration adds to (update_listeners <- add_update_listener)
+            singular = attr.removesuffix("s")
+            if any(called.endswith(f"_{singular}") for called in self.called):
+                self.report(where, name, f"deprecated while {attr} (reports its own use: {text})")
 
     def returned(self, module: ModuleInfo, function: str) -> tuple[ModuleInfo, str] | None:
         """The class a function of `module` is annotated to return, when the wheel defines it."""
@@ -224,6 +237,7 @@ class FileChecker(ast.NodeVisitor):
             if target and isinstance(name, ast.Constant) and isinstance(name.value, str):
                 self.checker.lookup(f"{target}.{name.value}", self.where(node))
         callee = (dotted(func) or "").rsplit(".", 1)[-1]
+        self.checker.called.add(callee)
         for keyword in node.keywords:
             if keyword.arg:
                 self.check_keyword(callee, keyword.arg, node)
@@ -310,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     files = list(sources(args.source))
     for path in files:
         FileChecker(checker, path, str(path)).run()
+    checker.report_conditional()
     checker.findings += quality_scale_findings(wheel, args.source / "quality_scale.yaml")
     for finding in checker.findings:
         print(finding)

@@ -38,6 +38,8 @@ class ModuleInfo:
     returns: dict[str, str] = field(default_factory=dict)  # function (or Class.method) -> annotation name
     deprecated: dict[str, str] = field(default_factory=dict)  # name (or Class.member) -> why
     deprecated_keywords: dict[str, str] = field(default_factory=dict)  # keyword -> the dict naming it
+    # function (or Class.method) -> (attribute in the `if` guarding a report, the report's text)
+    conditional: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     dynamic: bool = False  # a module-level __getattr__: names may exist beyond the bound ones
 
 
@@ -79,6 +81,20 @@ def _reports_unconditionally(func: ast.FunctionDef | ast.AsyncFunctionDef) -> st
             text = ast.unparse(first) if first is not None else ""
             return f"reports its own use: {text[:120]}"
     return None
+
+
+def _conditional_reports(func: ast.AST) -> list[tuple[str, str]]:
+    """(attribute, text) of each report made only under an `if` that tests that attribute (`entry.update_listeners`)."""
+    found: list[tuple[str, str]] = []
+    for node in ast.walk(func):
+        if not isinstance(node, ast.If):
+            continue
+        for stmt in node.body:
+            call = stmt.value if isinstance(stmt, ast.Expr) else None
+            if isinstance(call, ast.Call) and _decorator_name(call) in ("report_usage", "report") and call.args:
+                text = ast.unparse(call.args[0])[:120]
+                found += [(a.attr, text) for a in ast.walk(node.test) if isinstance(a, ast.Attribute)]
+    return found
 
 
 def _function_deprecation(func: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> str | None:
@@ -124,6 +140,8 @@ def _class_info(node: ast.ClassDef, module: ModuleInfo) -> ClassInfo:
             why = _function_deprecation(stmt)
             if why:
                 module.deprecated[f"{node.name}.{stmt.name}"] = why
+            if conditions := _conditional_reports(stmt):
+                module.conditional[f"{node.name}.{stmt.name}"] = conditions
             if not isinstance(stmt, ast.ClassDef) and (ret := _annotation_name(stmt.returns)):
                 module.returns[f"{node.name}.{stmt.name}"] = ret
         for name in _targets(stmt):
@@ -240,16 +258,19 @@ class WheelIndex:
             return self.resolve(imported, depth + 1) or (module, name)
         return (module, name)
 
-    def class_member(self, module: ModuleInfo, cls: str, member: str, depth: int = 0) -> tuple[bool, str | None]:
-        """(known, deprecation) of `cls.member`, looking through the bases defined in the wheel.
+    def class_member(
+        self, module: ModuleInfo, cls: str, member: str, depth: int = 0
+    ) -> tuple[bool, str | None, list[tuple[str, str]]]:
+        """(known, deprecation, conditional reports) of `cls.member`, looking through the bases in the wheel.
 
         known is False only when every base was found in the wheel and none has the member.
         """
         info = module.classes.get(cls)
         if info is None or depth > 12:
-            return (False, None) if info is not None else (True, None)
+            return (False, None, []) if info is not None else (True, None, [])
         if member in info.members:
-            return True, module.deprecated.get(f"{cls}.{member}")
+            key = f"{cls}.{member}"
+            return True, module.deprecated.get(key), module.conditional.get(key, [])
         complete = True
         for base in info.bases:
             target = module.imports.get(base.split(".")[0])
@@ -258,7 +279,7 @@ class WheelIndex:
             if where is None or not where[1] or where[1] not in where[0].classes:
                 complete = False
                 continue
-            known, why = self.class_member(where[0], where[1], member, depth + 1)
+            known, why, conditions = self.class_member(where[0], where[1], member, depth + 1)
             if known:
-                return True, why
-        return (not complete), None
+                return True, why, conditions
+        return (not complete), None, []

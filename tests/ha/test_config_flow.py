@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import re
 import socket
 from ipaddress import ip_address
-from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
@@ -14,8 +11,6 @@ import jwt
 from custom_components.enphase_envoy.const import (
     CONF_USE_MANUAL_TOKEN,
     DOMAIN,
-    OPTION_DIAGNOSTICS_INCLUDE_FIXTURES,
-    OPTION_DISABLE_KEEP_ALIVE,
 )
 from homeassistant.config_entries import SOURCE_IGNORE, SOURCE_USER, SOURCE_ZEROCONF, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
@@ -380,171 +375,3 @@ async def test_zeroconf_other_device_at_configured_address(hass: HomeAssistant, 
     )
     assert result["reason"] == "already_configured"
     assert entry.data[CONF_HOST] == moved.address
-
-
-# ---------------------------------------------------------------------------------------------- reauth
-
-
-async def test_reauth_with_new_token(hass: HomeAssistant, start_envoy: StartEnvoy) -> None:
-    envoy = await start_envoy(TOKEN)
-    entry = await setup_envoy_entry(hass, envoy)
-    result = await entry.start_reauth_flow(hass)
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "reauth_confirm"
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_TOKEN: envoy.mint_token(days=-2), CONF_USE_MANUAL_TOKEN: True}
-    )
-    assert result["errors"] == {"base": "invalid_auth"}
-    token = envoy.mint_token(days=200)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_TOKEN: token, CONF_USE_MANUAL_TOKEN: True}
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reauth_successful"
-    assert entry.data[CONF_TOKEN] == token
-    await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.LOADED
-
-
-async def test_reauth_with_cloud_credentials(hass: HomeAssistant, start_envoy: StartEnvoy, start_cloud: Any) -> None:
-    cloud: SimulatedCloud = await start_cloud()
-    envoy = await start_envoy(TOKEN, cloud=cloud)
-    entry = await setup_envoy_entry(hass, envoy)
-    result = await entry.start_reauth_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_USERNAME: CLOUD_USER, CONF_PASSWORD: CLOUD_PASSWORD, CONF_USE_MANUAL_TOKEN: False}
-    )
-    assert result["reason"] == "reauth_successful"
-    assert entry.data[CONF_USERNAME] == CLOUD_USER
-    assert entry.data[CONF_USE_MANUAL_TOKEN] is False
-    assert cloud.tokens_issued == 1
-    assert jwt.decode(entry.data[CONF_TOKEN], options={"verify_signature": False})["aud"] == capture_serial(TOKEN)
-
-
-async def test_reauth_other_device_at_host(hass: HomeAssistant, start_envoy: StartEnvoy) -> None:
-    other = await start_envoy(OTHER_TOKEN)
-    entry = MockConfigEntry(
-        domain=DOMAIN, unique_id=capture_serial(TOKEN), data={CONF_HOST: other.address, CONF_NAME: "Envoy"}
-    )
-    entry.add_to_hass(hass)
-    result = await entry.start_reauth_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_TOKEN: other.mint_token(), CONF_USE_MANUAL_TOKEN: True}
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "unique_id_mismatch"
-
-
-# ---------------------------------------------------------------------------------------------- reconfigure
-
-
-async def test_reconfigure_new_host(hass: HomeAssistant, start_envoy: StartEnvoy) -> None:
-    old = await start_envoy(OLD)
-    entry = await setup_envoy_entry(hass, old)
-    new = await start_envoy(OLD)
-    result = await entry.start_reconfigure_flow(hass)
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "reconfigure"
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_HOST: f"127.0.0.1:{free_port()}", CONF_USERNAME: "installer"}
-    )
-    assert result["errors"] == {"base": "cannot_connect"}
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_HOST: new.address, CONF_USERNAME: "installer"}
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "reconfigure_successful"
-    assert entry.data[CONF_HOST] == new.address
-    await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data.gateway.host == new.address
-
-
-async def test_reconfigure_keeps_stored_token(hass: HomeAssistant, start_envoy: StartEnvoy) -> None:
-    envoy = await start_envoy(TOKEN)
-    entry = await setup_envoy_entry(hass, envoy)
-    token = entry.data[CONF_TOKEN]
-    result = await entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_HOST: envoy.address, CONF_USE_MANUAL_TOKEN: True}
-    )
-    assert result["reason"] == "reconfigure_successful"
-    assert entry.data[CONF_TOKEN] == token
-
-
-async def test_reconfigure_other_device_aborts(hass: HomeAssistant, start_envoy: StartEnvoy) -> None:
-    envoy = await start_envoy(TOKEN)
-    entry = await setup_envoy_entry(hass, envoy)
-    other = await start_envoy(OTHER_TOKEN)
-    result = await entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_HOST: other.address, CONF_TOKEN: other.mint_token(), CONF_USE_MANUAL_TOKEN: True}
-    )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "unique_id_mismatch"
-    assert entry.data[CONF_HOST] == envoy.address
-
-
-# ---------------------------------------------------------------------------------------------- options
-
-
-async def test_options_flow(hass: HomeAssistant, start_envoy: StartEnvoy) -> None:
-    envoy = await start_envoy(OLD)
-    entry = await setup_envoy_entry(hass, envoy)
-    first = entry.runtime_data
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "init"
-    assert result["description_placeholders"] == {"serial": capture_serial(OLD), "host": envoy.address}
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {OPTION_DIAGNOSTICS_INCLUDE_FIXTURES: True, OPTION_DISABLE_KEEP_ALIVE: True}
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {OPTION_DIAGNOSTICS_INCLUDE_FIXTURES: True, OPTION_DISABLE_KEEP_ALIVE: True}
-    await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.LOADED
-    assert entry.runtime_data is not first  # options reload the entry
-    assert not entry.update_listeners  # the flow reloads (Home Assistant 2026.12 breaks reloads with a listener)
-
-    second = entry.runtime_data
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {OPTION_DIAGNOSTICS_INCLUDE_FIXTURES: True, OPTION_DISABLE_KEEP_ALIVE: True}
-    )
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()
-    assert entry.runtime_data is second  # unchanged options: no reload
-
-
-async def test_secret_fields_are_password_fields(hass: HomeAssistant) -> None:
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    assert result["data_schema"] is not None
-    schema = result["data_schema"].schema
-    kinds = {str(key): getattr(value, "config", {}).get("type") for key, value in schema.items()}
-    assert kinds == {CONF_HOST: None, CONF_USERNAME: None, CONF_PASSWORD: "password", CONF_TOKEN: "password",
-                     CONF_USE_MANUAL_TOKEN: None}
-
-
-# ---------------------------------------------------------------------------------------------- translations
-
-
-FOLDER = Path(__file__).resolve().parents[2] / "custom_components" / "enphase_envoy"
-
-
-def test_translations_are_a_copy_of_strings() -> None:
-    strings = json.loads((FOLDER / "strings.json").read_text())
-    assert strings == json.loads((FOLDER / "translations" / "en.json").read_text())
-    assert "[%key:" not in (FOLDER / "strings.json").read_text()  # custom integrations get no key references
-
-
-def test_every_error_and_abort_is_translated() -> None:
-    strings = json.loads((FOLDER / "strings.json").read_text())
-    source = (FOLDER / "config_flow.py").read_text() + (FOLDER / "coordinator.py").read_text()
-    for reason in set(re.findall(r'reason="([a-z_0-9]+)"', source)) | {"already_configured", "unique_id_mismatch"}:
-        assert reason in strings["config"]["abort"], reason
-    for error in set(re.findall(r'CheckFailed\("([a-z_]+)"', source)) | {"unknown"}:
-        assert error in strings["config"]["error"], error
-    for key in set(re.findall(r'translation_key="([a-z_]+)"', source)):
-        assert key in strings["exceptions"], key
-    for issue in ("manual_token_expiring", "token_refresh_failed"):
-        assert issue in strings["issues"]

@@ -63,6 +63,11 @@ class OptionsFlow:
         report_usage("calls _set_confirm_only")
 class OptionsFlowWithReload(OptionsFlow):
     automatic_reload = True
+class ConfigFlow:
+    def async_update_reload_and_abort(self, entry):
+        if entry.update_listeners:
+            report_usage("has an update listener and should use it for scheduling a reload")
+        return None
 """,
 }
 
@@ -83,13 +88,17 @@ def link(hass, entry_id: str) -> None:
 class Flow(OptionsFlow):
     def step(self):
         return self.async_create_entry({})
+
+class Setup(config_entries.ConfigFlow):
+    def moved(self, entry):
+        return self.async_update_reload_and_abort(entry)
 """
 
 DIRTY = """
 from homeassistant.const import CONF_OLD, CONF_GONE
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.config_entries import OptionsFlow
+from homeassistant.config_entries import ConfigFlow, OptionsFlow
 from homeassistant.components.nothing import Thing
 
 def link(hass) -> None:
@@ -104,6 +113,11 @@ class Flow(OptionsFlow):
         self._set_confirm_only()
 
 GONE = hasattr(OptionsFlow, "async_vanished")
+
+class Setup(ConfigFlow):
+    def moved(self, entry):
+        entry.async_on_unload(entry.add_update_listener(print))
+        return self.async_update_reload_and_abort(entry)
 """
 
 
@@ -158,8 +172,10 @@ def test_missing_and_deprecated_names_fail(tmp_path: Path) -> None:
         f"{prefix}config_entries.OptionsFlow._set_confirm_only: deprecated "
         "(reports its own use: 'calls _set_confirm_only')",
         f"{prefix}config_entries.OptionsFlow.async_vanished: missing",
+        f"{prefix}config_entries.ConfigFlow.async_update_reload_and_abort: deprecated while update_listeners "
+        "(reports its own use: 'has an update listener and should use it for scheduling a reload')",
     }
-    assert lines[-1].endswith("; 4 missing, 6 deprecated; quality scale: 0 rules off")
+    assert lines[-1].endswith("; 4 missing, 7 deprecated; quality scale: 0 rules off")
 
 
 def test_quality_scale_rules_follow_the_wheel(tmp_path: Path) -> None:
@@ -195,4 +211,4 @@ def test_uses_the_cached_wheel_without_downloading(tmp_path: Path) -> None:
     env = {**os.environ, "PIP_NO_INDEX": "1", "PIP_CONFIG_FILE": os.devnull}
     code, lines = run_check(tmp_path, DIRTY, "--version", "2099.1.0", "--cache", str(cache), env=env)
     assert code == 1
-    assert lines[-1].endswith("; 4 missing, 6 deprecated; quality scale: 0 rules off")
+    assert lines[-1].endswith("; 4 missing, 7 deprecated; quality scale: 0 rules off")
