@@ -9,8 +9,9 @@ endpoints take 30-55 s on some units. `LoadPolicy` says what to do about it (fro
   hands back the last snapshot, aged); the first read of a Gateway is never held back, and without the
   site's time zone (Gateway(tz=...)) there is no window;
 - **latency back-off**: an endpoint slower than `slow_s`, or failing on a timeout, has its interval
-  doubled (from at least `backoff_floor_s`), up to `max_stretch` times; `restore_after` good answers in
-  a row halve the stretch again;
+  doubled, up to `max_stretch` times; `restore_after` good answers in a row halve the stretch again.
+  Endpoints read on every update (live power, the production source) are not stretched: they are what
+  the caller polls for, at the caller's pace;
 - **hourly hang**: an answer slower than `hang_s` (or a timeout) at the same minute of the hour in
   `learn_after` different hours makes that minute (and `avoid_margin_min` either side) one the endpoint
   is no longer read at.
@@ -40,13 +41,12 @@ class LoadPolicy:
     hang_s: float = 25.0
     max_stretch: int = 8
     restore_after: int = 3
-    backoff_floor_s: float = 60.0
     learn_after: int = 2
     avoid_margin_min: int = 1
 
     def __post_init__(self) -> None:
-        if not (self.slow_s > 0 and self.hang_s > 0 and self.backoff_floor_s >= 0):
-            raise ValueError("slow_s and hang_s must be positive, backoff_floor_s not negative")
+        if not (self.slow_s > 0 and self.hang_s > 0):
+            raise ValueError("slow_s and hang_s must be positive")
         if self.max_stretch < 1 or self.restore_after < 1 or self.learn_after < 1 or self.avoid_margin_min < 0:
             raise ValueError("max_stretch, restore_after and learn_after must be at least 1, the margin >= 0")
 
@@ -144,9 +144,8 @@ class LoadGovernor:
         return entry.stretch if entry is not None else 1
 
     def stretched(self, path: str, interval: float) -> float:
-        """The interval `path` waits now: `interval`, or stretched from at least the back-off floor."""
-        factor = self.stretch(path)
-        return interval if factor == 1 else max(interval, self.policy.backoff_floor_s) * factor
+        """The interval `path` waits now: `interval` times its stretch (an every-update endpoint stays one)."""
+        return interval * self.stretch(path)
 
     def hang_minutes(self, path: str) -> tuple[int, ...]:
         """The minutes of the hour learned as ones `path` hangs at."""

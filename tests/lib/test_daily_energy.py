@@ -190,3 +190,17 @@ def test_a_bad_state_is_a_typed_error_naming_what_is_wrong(state: dict[str, obje
     with pytest.raises(InvalidState, match="cannot restore the daily energy closes") as caught:
         DailyEnergy.from_state(state, BERLIN)
     assert says in str(caught.value)
+
+
+def test_a_day_seeded_from_the_device_follows_its_late_reset() -> None:
+    energy = DailyEnergy(BERLIN, rated_power_w=5000.0)
+    # the first reading ever, five minutes after midnight: the device still shows yesterday's 30 kWh
+    first = energy.observe("production", at(21, 0, 5), 2_000_000.0, device_today_wh=30_000.0, bounded=True)
+    assert first.today_wh == 30_000.0  # plausible without history
+    # with history, 30 kWh in ten minutes is more than 5 kW makes: no figure rather than a wrong one
+    assert energy.observe("production", at(21, 0, 10), 2_000_000.0, device_today_wh=30_000.0,
+                          bounded=True).today_wh is None
+    # the device resets at last: the day follows it from there
+    assert energy.observe("production", at(21, 0, 20), 2_000_000.0, device_today_wh=0.0,
+                          bounded=True).today_wh == 0.0
+    assert energy.observe("production", at(21, 9), 2_004_000.0).today_wh == 4_000.0

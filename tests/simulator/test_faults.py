@@ -154,6 +154,26 @@ async def test_spike_and_zero_hit_one_production_answer(http: aiohttp.ClientSess
         assert (await client.get("/production.json")).body == (GENERATOR / "production.json").read_bytes()
 
 
+async def test_lifetoday_reports_the_daily_counters_as_lifetime(http: aiohttp.ClientSession) -> None:
+    original = orjson.loads(PRODUCTION)
+    async with replay_envoy(GENERATOR, faults=["lifetoday:/api/v1/production"]) as envoy:
+        client = open_client(http, envoy)
+        for _ in range(2):  # while it is on
+            broken = orjson.loads((await client.get("/api/v1/production")).body)
+            assert broken["wattHoursToday"] == original["wattHoursLifetime"]
+            assert broken["wattHoursSevenDays"] == original["wattHoursLifetime"]
+            assert broken["wattHoursLifetime"] == original["wattHoursLifetime"]
+        envoy.faults.clear()
+        assert (await client.get("/api/v1/production")).body == PRODUCTION
+
+
+def test_hourly_hang_spec() -> None:
+    fault = parse_fault("hourly=15:/ivp/pdm/device_data")
+    assert (fault.kind, fault.pattern, fault.params) == ("hourly", "/ivp/pdm/device_data", {"minute": 15})
+    with pytest.raises(ValueError, match="0-59"):
+        parse_fault("hourly=75")
+
+
 async def test_latency_fault_delays_the_answer(http: aiohttp.ClientSession) -> None:
     async with replay_envoy(GENERATOR, faults=["latency=0.3:/api/v1/production"]) as envoy:
         client = open_client(http, envoy)

@@ -14,7 +14,9 @@ midnights (zoneinfo), so those days come out right.
 - A day without a close takes one from the device's own figure when it is plausible: 0 <= today
   <= lifetime, today below half the lifetime counter, and, with history (an earlier reading, or a
   restored state), no more than the rated power could make since midnight and no more than the counter
-  rose since the last reading before midnight. Otherwise today is None until the next midnight.
+  rose since the last reading before midnight. Otherwise today is None until the next midnight. Such
+  a day follows the device's figure while it stays plausible (a device that resets late corrects
+  itself) and has no close once it is not.
 - Last seven days without the close it needs: the device's figure when 0 <= it < half the lifetime,
   below lifetime - today, and within 7 d x 24 h x rated power; otherwise None.
 - A counter that jumps (a 2^32 spike, a reset to zero) is followed from its new value once a
@@ -286,12 +288,16 @@ class DailyEnergy:
         ref = counter.ref
         assert ref is not None
         today = local_day(ref.at, self._tz)
-        if today not in counter.closes and device_today is not None and ref.raw == lifetime:
+        seeded = today in counter.seeded
+        if (today not in counter.closes or seeded) and device_today is not None and ref.raw == lifetime:
             since = before if history and before is not None and local_day(before.at, self._tz) < today else None
             if self._seed_ok(device_today, lifetime, ref, today=today, since=since, history=history, signed=signed,
                              bounded=bounded):
                 counter.closes[today] = ref.total - device_today
                 counter.seeded.add(today)
+            elif seeded:  # the device's figure no longer holds up (a late reset seen from its first reading)
+                del counter.closes[today]
+                counter.seeded.discard(today)
         return self._figures(counter, ref, today, device_today=device_today, device_week=device_week,
                              bounded=bounded)
 
