@@ -52,8 +52,8 @@ def implausible_daily(ref: dict[str, Any], path: str, leaf: str, want: Any) -> b
     block: Any = ref
     for part in path.split(".")[:-1]:
         block = block.get(part) if isinstance(block, dict) else None
-    lifetime = block.get("wh_lifetime") if isinstance(block, dict) else None
-    return _number(lifetime) and lifetime > 0 and want >= 0.5 * lifetime
+    lifetime: Any = block.get("wh_lifetime") if isinstance(block, dict) else None
+    return _number(lifetime) and float(lifetime) > 0 and float(want) >= 0.5 * float(lifetime)
 
 
 def differences(ours: dict[str, Any], ref: dict[str, Any]) -> list[str]:
