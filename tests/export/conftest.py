@@ -150,7 +150,12 @@ async def listening(broker: Broker) -> AsyncIterator[Seen]:
             await task
 
 
+# The waits are upper bounds, not timing checks: a loaded machine (coverage, parallel workers) needs more.
+SLACK = 4.0
+
+
 async def wait_for(condition: Any, timeout: float, what: str) -> None:
+    timeout *= SLACK
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
