@@ -105,52 +105,53 @@ def samples(text: str, name: str) -> dict[str, float]:
 
 async def test_captures_reach_broker_and_metrics(broker: Broker, promtool: str) -> None:
     prom_port = free_port()
-    async with replays(CAPTURES) as envoys, listening(broker) as seen, exporting(export_config(broker, prom_port,
-                                                                                               envoys)):
-        serials = {name: capture_serial(name) for name in CAPTURES}
+    async with replays(CAPTURES) as envoys, listening(broker) as seen:
+        async with exporting(export_config(broker, prom_port, envoys)):
+            serials = {name: capture_serial(name) for name in CAPTURES}
 
-        def all_published() -> bool:
-            return all(
-                (doc := state_doc(seen, s)) is not None and "lifetime_production" in doc
-                and all(seen.last(c["state_topic"]) for c in discovery_configs(seen, s))
-                for s in serials.values()
-            )
+            def all_published() -> bool:
+                return all(
+                    (doc := state_doc(seen, s)) is not None and "lifetime_production" in doc
+                    and all(seen.last(c["state_topic"]) for c in discovery_configs(seen, s))
+                    for s in serials.values()
+                )
 
-        await wait_for(all_published, 20, "the state documents of every gateway's devices")
-        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{prom_port}/metrics") as resp:
-            assert resp.status == 200
-            assert resp.headers["Content-Type"].startswith("text/plain; version=0.0.4")
-            metrics = await resp.text()
-    lint = subprocess.run([promtool, "check", "metrics"], input=metrics, capture_output=True, text=True,
-                          check=False)
-    assert lint.returncode == 0, lint.stdout + lint.stderr
-    watts = samples(metrics, "iqgateway_production_power_watts")
-    joules = samples(metrics, "iqgateway_production_energy_joules_total")
-    up = {line.split('serial="')[1].split('"')[0]: line.endswith(" 1.0")
-          for line in metrics.splitlines() if line.startswith("iqgateway_up{")}
-    for name, serial in serials.items():
-        pairs = capture_production(name)
-        doc = state_doc(seen, serial)
-        assert doc is not None
-        assert matches(pairs, doc["production"], doc["lifetime_production"]), (name, doc, pairs)
-        assert matches(pairs, watts[serial], joules[serial] / 3600), (name, watts[serial], joules[serial], pairs)
-        assert up[serial] is True
-        configs = discovery_configs(seen, serial)
-        production = next(c for c in configs if c["unique_id"] == f"iqgateway_{serial}_production")
-        assert production["state_topic"] == f"iqgateway/{serial}/state"
-        assert production["unit_of_measurement"] == "W"
-        assert production["device_class"] == "power"
-        assert production["device"]["identifiers"] == [f"iqgateway_{serial}"]
-        assert [a["topic"] for a in production["availability"]] == ["iqgateway/availability",
-                                                                    f"iqgateway/{serial}/availability"]
-        lifetime = next(c for c in configs if c["unique_id"] == f"iqgateway_{serial}_lifetime_production")
-        assert (lifetime["unit_of_measurement"], lifetime["state_class"]) == ("Wh", "total_increasing")
-        # every entity's config is retained and points at a state document that holds its key
-        for config in configs:
-            key = json.loads(config["value_template"].removeprefix("{{ value_json[").removesuffix("] }}"))
-            assert key in json.loads(seen.last(config["state_topic"]) or b"{}"), config["unique_id"]
-        assert seen.last(f"iqgateway/{serial}/availability") == b"online"
-    assert seen.last("iqgateway/availability") == b"offline"  # said on the clean stop
+            await wait_for(all_published, 20, "the state documents of every gateway's devices")
+            async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{prom_port}/metrics") as resp:
+                assert resp.status == 200
+                assert resp.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+                metrics = await resp.text()
+        lint = subprocess.run([promtool, "check", "metrics"], input=metrics, capture_output=True, text=True,
+                              check=False)
+        assert lint.returncode == 0, lint.stdout + lint.stderr
+        watts = samples(metrics, "iqgateway_production_power_watts")
+        joules = samples(metrics, "iqgateway_production_energy_joules_total")
+        up = {line.split('serial="')[1].split('"')[0]: line.endswith(" 1.0")
+              for line in metrics.splitlines() if line.startswith("iqgateway_up{")}
+        for name, serial in serials.items():
+            pairs = capture_production(name)
+            doc = state_doc(seen, serial)
+            assert doc is not None
+            assert matches(pairs, doc["production"], doc["lifetime_production"]), (name, doc, pairs)
+            assert matches(pairs, watts[serial], joules[serial] / 3600), (name, watts[serial], joules[serial], pairs)
+            assert up[serial] is True
+            configs = discovery_configs(seen, serial)
+            production = next(c for c in configs if c["unique_id"] == f"iqgateway_{serial}_production")
+            assert production["state_topic"] == f"iqgateway/{serial}/state"
+            assert production["unit_of_measurement"] == "W"
+            assert production["device_class"] == "power"
+            assert production["device"]["identifiers"] == [f"iqgateway_{serial}"]
+            assert [a["topic"] for a in production["availability"]] == ["iqgateway/availability",
+                                                                        f"iqgateway/{serial}/availability"]
+            lifetime = next(c for c in configs if c["unique_id"] == f"iqgateway_{serial}_lifetime_production")
+            assert (lifetime["unit_of_measurement"], lifetime["state_class"]) == ("Wh", "total_increasing")
+            # every entity's config is retained and points at a state document that holds its key
+            for config in configs:
+                key = json.loads(config["value_template"].removeprefix("{{ value_json[").removesuffix("] }}"))
+                assert key in json.loads(seen.last(config["state_topic"]) or b"{}"), config["unique_id"]
+            assert seen.last(f"iqgateway/{serial}/availability") == b"online"
+        await wait_for(lambda: seen.last("iqgateway/availability") == b"offline", 10,
+                       "offline said on the clean stop")
 
 
 async def test_stopped_gateway_goes_offline_while_others_publish(broker: Broker) -> None:
