@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,3 +42,11 @@ def capture_version(capture: str | Path) -> str:
 def capture_firmware(capture: str | Path) -> tuple[int, ...]:
     """The firmware version in a capture's /info answer as numbers ("D7.6.175" -> (7, 6, 175))."""
     return tuple(int(part) for part in capture_version(capture).split(".") if part)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (bound and released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 from pathlib import Path
 
 import pytest
 
 from iqgateway.cli import run as run_cli
 from iqgateway.simulator.testing import replay_envoy, simulated_cloud
+from tests.shared import free_port
 
 from .common import Run, iqgateway
 
@@ -37,13 +37,6 @@ def in_process(args: list[str], capsys: pytest.CaptureFixture[str]) -> Run:
     code = run_cli(args)
     captured = capsys.readouterr()
     return Run(code, captured.out, captured.err)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 @pytest.mark.parametrize(("args", "says"), [

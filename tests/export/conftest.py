@@ -23,6 +23,8 @@ from typing import Any
 import aiomqtt
 import pytest
 
+from tests.shared import free_port
+
 SBIN = ("/usr/sbin", "/usr/local/sbin")
 
 
@@ -35,12 +37,6 @@ def find_tool(name: str) -> str | None:
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return str(candidate)
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Broker:

@@ -14,9 +14,8 @@ from iqgateway.cli import app
 from iqgateway.export import parse_config
 from iqgateway.export.service import run_export
 from iqgateway.simulator.testing import replay_envoy
-from tests.export.conftest import free_port
 from tests.lib.conftest import capture_json, credentials
-from tests.shared import capture_serial
+from tests.shared import capture_serial, free_port
 
 METERED = "7.6.175_with_cts"
 SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$")

@@ -22,9 +22,9 @@ from iqgateway.export import ExportConfig, parse_config
 from iqgateway.export.service import run_export
 from iqgateway.simulator.server import SimulatedEnvoy
 from iqgateway.simulator.testing import replay_envoy
-from tests.export.conftest import Broker, Seen, free_port, listening, wait_for
+from tests.export.conftest import Broker, Seen, listening, wait_for
 from tests.lib.conftest import capture_json, credentials
-from tests.shared import capture_serial
+from tests.shared import capture_serial, free_port
 
 CAPTURES = ("5.0.62", "7.6.175_with_cts", "8.1.41")
 

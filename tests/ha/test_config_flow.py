@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from ipaddress import ip_address
 from typing import Any
 from unittest.mock import patch
@@ -20,7 +19,7 @@ from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from iqgateway.simulator.enlighten import SimulatedCloud
-from tests.shared import capture_serial, capture_version
+from tests.shared import capture_serial, capture_version, free_port
 
 from .common import CLOUD_PASSWORD, CLOUD_USER, setup_envoy_entry
 from .conftest import StartEnvoy
@@ -28,14 +27,6 @@ from .conftest import StartEnvoy
 OLD = "5.0.62"  # Digest firmware
 TOKEN = "7.6.175_standard"  # token firmware
 OTHER_TOKEN = "8.2.4345_with_device_data"  # a different token device
-
-
-def free_port() -> int:
-    """A port nothing listens on (bound and released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def zeroconf_info(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from typing import Any
 
 import jwt
@@ -17,7 +16,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from iqgateway.simulator.enlighten import SimulatedCloud
-from tests.shared import capture_serial
+from tests.shared import capture_serial, free_port
 
 from .common import CLOUD_PASSWORD, CLOUD_USER, setup_envoy_entry
 from .conftest import StartEnvoy
@@ -25,14 +24,6 @@ from .conftest import StartEnvoy
 OLD = "5.0.62"  # Digest firmware
 TOKEN = "7.6.175_standard"  # token firmware
 OTHER_TOKEN = "8.2.4345_with_device_data"  # a different token device
-
-
-def free_port() -> int:
-    """A port nothing listens on (bound and released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 # ---------------------------------------------------------------------------------------------- reauth

@@ -15,11 +15,10 @@ from homeassistant.helpers import device_registry as dr
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from iqgateway import AuthKind
-from tests.shared import capture_serial, capture_version
+from tests.shared import capture_serial, capture_version, free_port
 
 from .common import envoy_entry_data, setup_envoy_entry
 from .conftest import StartEnvoy
-from .test_config_flow import free_port
 
 OLD = "5.0.62"
 TOKEN = "7.6.175_standard"
