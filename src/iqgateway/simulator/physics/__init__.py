@@ -7,9 +7,9 @@ only on the seed, the clock and the controls applied, never on how often the dev
 polled. Sign conventions are the device's: grid positive = import, battery positive =
 discharge.
 
-One module per part: sky (sun), load (household demand), inverters, battery, balance
-(who supplies the load in a step), grid (voltage, frequency), readings (what is read),
-and house (all of them integrated together).
+One module per part: sky (sun), load (household demand), inverters and their health,
+battery, balance (who supplies the load in a step), grid (voltage, frequency), readings
+(what is read), and house (all of them integrated together).
 """
 
 from .config import (
@@ -23,6 +23,7 @@ from .config import (
     HouseConfig,
     InverterSpec,
 )
+from .health import InverterHealth
 from .house import House
 from .noise import smooth_noise, unit_noise
 from .readings import BatteryState, Energy, Flows, InverterReport
@@ -40,6 +41,7 @@ __all__ = [
     "Flows",
     "House",
     "HouseConfig",
+    "InverterHealth",
     "InverterReport",
     "InverterSpec",
     "smooth_noise",

@@ -11,6 +11,7 @@ from .balance import Demand, dispatch
 from .battery import BatteryBank
 from .config import CHARGE_EFFICIENCY, DISCHARGE_EFFICIENCY, STEP_S, Controls, phase_weights
 from .grid import frequency, voltage
+from .health import HEALTHY
 from .inverters import Baselines, InverterArray, Segment
 from .load import house_load
 from .noise import unit_noise
@@ -18,10 +19,11 @@ from .readings import Energy
 from .sky import LocalDays, sun
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from ..clock import SimClock
     from .config import HouseConfig
+    from .health import InverterHealth
     from .inverters import Accumulators
     from .readings import BatteryState, Flows, InverterReport
 
@@ -172,6 +174,36 @@ class House:
     def controls_changed(self, t: float) -> None:
         """Re-plan the current step from time t after a write changed the controls."""
         self.advance_to(t)
+        self._replan(t)
+
+    def set_inverter_health(self, health: Mapping[str, InverterHealth], t: float) -> None:
+        """Every inverter's health from time t on, by serial (one not named is healthy)."""
+        index = {inv.serial: i for i, inv in enumerate(self.config.inverters)}
+        unknown = sorted(set(health) - set(index))
+        if unknown:
+            serials = [inv.serial for inv in self.config.inverters]
+            raise ValueError(
+                f"no inverter {', '.join(unknown)} here: its {len(serials)} are {serials[0]} to {serials[-1]}"
+            )
+        self.advance_to(t)
+        wanted = {index[serial]: h for serial, h in health.items()}
+        changes = [(i, h) for i in range(len(index)) if (h := wanted.get(i, HEALTHY)) != self._inverters.health(i)]
+        if not changes:
+            return
+        last = self.inverter_reports(t)
+        replan = False
+        for i, h in changes:
+            replan = self._inverters.set_health(i, h, t, last[i]) or replan
+        self._version += 1
+        if replan:
+            self._replan(t)
+
+    def inverter_health(self, serial: str) -> InverterHealth:
+        index = [inv.serial for inv in self.config.inverters].index(serial)
+        return self._inverters.health(index)
+
+    def _replan(self, t: float) -> None:
+        """Begin a new step at time t (the house advanced to t) because what drives it changed."""
         if t > self._seg.start:
             self._finish_segment(t)
             self._begin_segment(t)

@@ -1,16 +1,18 @@
 """The microinverters: clipping at their AC limit, their share of the sun, and what each reports every 5 minutes.
 
-Energy per inverter is kept as two integrals: one over steps without clipping (Wh per unit of inverter factor,
-shared by all), and each inverter's own over the steps where some clipped.
+Energy per inverter is kept as two integrals: one over steps where every inverter converts its share of the sun
+(Wh per unit of inverter factor, shared by all), and each inverter's own over the steps where some clipped or
+some stopped (health.py).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .config import REPORT_PERIOD_S, STEP_S
+from .health import HEALTHY, Condition
 from .noise import smooth_noise
 from .readings import InverterReport
 
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from .config import InverterSpec
+    from .health import InverterHealth
 
 _HISTORY_S = 2 * REPORT_PERIOD_S + 2 * STEP_S
 
@@ -33,8 +36,7 @@ class Segment:
     end: float
     sun: float  # DC watts per unit of inverter factor
     curtail: float  # fraction of available PV actually produced (island)
-    clipped: bool
-    pv_each: tuple[float, ...] | None  # per-inverter AC watts when clipping
+    pv_each: tuple[float, ...] | None  # per-inverter AC watts when some clip or some stopped
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +62,37 @@ class InverterArray:
         self.unclipped = 0.0  # integral of curtail*sun dt (Wh per unit factor) over non-clipping segments
         self.clip_acc = [0.0] * len(specs)
         self._history: list[Segment] = []
+        self._conditions: dict[int, Condition] = {}
+        self._stopped: frozenset[int] = frozenset()  # inverters that produce nothing (shaded, faulty)
+        self._silent: dict[int, InverterReport] = {}  # the last report of those that stopped communicating
+
+    def health(self, index: int) -> InverterHealth:
+        condition = self._conditions.get(index)
+        return HEALTHY if condition is None else condition.health
+
+    def set_health(self, index: int, health: InverterHealth, t: float, last_report: InverterReport) -> bool:
+        """The inverter's health from time t on; True if what it produces changes (the step must be re-planned)."""
+        before = self.health(index)
+        self._conditions[index] = Condition(health, t, before)
+        if health.offline and not before.offline:
+            self._silent[index] = last_report
+        elif not health.offline:
+            self._silent.pop(index, None)
+        stopped = frozenset(i for i, c in self._conditions.items() if not c.health.producing)
+        changed = stopped != self._stopped
+        self._stopped = stopped
+        return changed
 
     def segment(
         self, specs: Sequence[InverterSpec], start: float, end: float, sun: float
     ) -> tuple[Segment, float, tuple[float, float, float]]:
         """A new segment under this sun, with the AC power available in total and per phase."""
-        clipped = sun > self._clip_threshold
         pv_each: tuple[float, ...] | None = None
-        if clipped:
-            pv_each = tuple(min(k * sun, m) for k, m in zip(self.k, self.m, strict=True))
+        if sun > self._clip_threshold or self._stopped:
+            stopped = self._stopped
+            pv_each = tuple(
+                0.0 if i in stopped else min(k * sun, m) for i, (k, m) in enumerate(zip(self.k, self.m, strict=True))
+            )
             pv_avail = sum(pv_each)
             ph = [0.0, 0.0, 0.0]
             for inv, p in zip(specs, pv_each, strict=True):
@@ -77,10 +101,10 @@ class InverterArray:
         else:
             pv_avail = sun * self.k_sum
             pv_ph_avail = (sun * self.k_ph[0], sun * self.k_ph[1], sun * self.k_ph[2])
-        return Segment(start, end, sun, 1.0, clipped, pv_each), pv_avail, pv_ph_avail
+        return Segment(start, end, sun, 1.0, pv_each), pv_avail, pv_ph_avail
 
     def integrate(self, seg: Segment, dt_h: float) -> None:
-        if seg.clipped and seg.pv_each is not None:
+        if seg.pv_each is not None:
             acc = self.clip_acc
             for i, p in enumerate(seg.pv_each):
                 acc[i] += p * dt_h
@@ -112,7 +136,7 @@ class InverterArray:
         seg = current
         dt_h = (t - integrated_to) / 3600.0
         if dt_h >= 0:
-            if seg.clipped and seg.pv_each is not None:
+            if seg.pv_each is not None:
                 for i, p in enumerate(seg.pv_each):
                     clip[i] += p * dt_h
             else:
@@ -124,7 +148,7 @@ class InverterArray:
                 break
             lo = max(past.start, t)
             back_h = (past.end - lo) / 3600.0
-            if past.clipped and past.pv_each is not None:
+            if past.pv_each is not None:
                 for i, p in enumerate(past.pv_each):
                     clip[i] -= p * back_h
             else:
@@ -158,6 +182,10 @@ class InverterArray:
         out: list[InverterReport] = []
         for i, inv in enumerate(specs):
             r = last_report_time(inv, t)
+            silent = self._silent.get(i)
+            if silent is not None and r > silent.report_ts:  # a report is missing: the gateway has only the old one
+                out.append(replace(silent, serial=inv.serial, communicating=False))
+                continue
             acc = cache.get(r)
             if acc is None:
                 acc = self.accumulators(current, integrated_to, r)
@@ -181,9 +209,23 @@ class InverterArray:
                     max(life - wh(baselines.week), 0.0),
                     30.0 + 10.0 * min(watts / max(inv.max_w, 1.0), 1.0),
                     int(temp_amb + watts / 12.0),
+                    *self._condition_at(i, r),
                 )
             )
         return out
+
+    def _condition_at(self, index: int, report_ts: int) -> tuple[str, bool, int]:
+        """(output, communicating, seconds of conversion errors) in the inverter's report at `report_ts`."""
+        condition = self._conditions.get(index)
+        if condition is None:
+            return "ok", True, 0
+        if report_ts > condition.since:  # the period the report covers saw the condition begin
+            output = condition.health.output
+            errors = min(report_ts - condition.since, REPORT_PERIOD_S) if output == "fault" else 0
+        else:
+            output = condition.before.output
+            errors = REPORT_PERIOD_S if output == "fault" else 0
+        return output, True, int(errors)
 
 
 def last_report_time(inv: InverterSpec, t: float) -> int:

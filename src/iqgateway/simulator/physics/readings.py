@@ -97,6 +97,9 @@ class InverterReport:
     week_wh: float
     dc_volts: float
     temperature: int
+    output: str = "ok"  # ok | shaded | fault (see health.py)
+    communicating: bool = True  # False: the report is the last one before the link went down
+    conversion_error_s: int = 0  # seconds of the report period with power-conversion errors
 
 
 @dataclass(frozen=True, slots=True)
