@@ -298,6 +298,8 @@ async def test_admin_api_faults_stats_and_actions(http: aiohttp.ClientSession) -
         ("spike:/production.json", "spike", "/production.json", 1, {}),
         ("upgrade=8.3.5200", "upgrade", "*", 1, {"version": "8.3.5200"}),
         ("latency=2.5:/ivp/ensemble/*", "latency", "/ivp/ensemble/*", None, {"seconds": 2.5}),
+        ("inverter_fault=482200000001", "inverter_fault", "*", None, {"serial": "482200000001"}),
+        ("shade=482200000002", "shade", "*", None, {"serial": "482200000002"}),
     ],
 )
 def test_fault_specs(spec: str, kind: str, pattern: str, count: int | None, params: dict[str, Any]) -> None:
@@ -305,7 +307,9 @@ def test_fault_specs(spec: str, kind: str, pattern: str, count: int | None, para
     assert (fault.kind, fault.pattern, fault.count, dict(fault.params)) == (kind, pattern, count, params)
 
 
-@pytest.mark.parametrize("spec", ["", "explode", "hang=soon", "200", "upgrade", "503x0", "reset=3"])
+@pytest.mark.parametrize(
+    "spec", ["", "explode", "hang=soon", "200", "upgrade", "503x0", "reset=3", "shade", "inverter_offlinex2=4822"]
+)
 def test_bad_fault_specs(spec: str) -> None:
     with pytest.raises(ValueError, match="fault"):
         parse_fault(spec)

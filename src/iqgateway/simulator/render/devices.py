@@ -30,7 +30,9 @@ def pcu_eid(index: int) -> int:
 
 def _pcu(scene: Scene, index: int, rep: InverterReport) -> dict[str, Any]:
     chan = PCU_BASE_CHANNEL + 256 * index
-    ac_volts = scene.volts(0) * (2 if scene.hw.phases == 2 else 1)
+    house = scene.house  # the grid as the inverter measured it when it reported
+    ac_volts = house.voltage(0, rep.report_ts) * (2 if scene.hw.phases == 2 else 1)
+    hz = house.frequency(rep.report_ts)
     max_w = round(scene.house.config.inverters[index].max_w)
     watts = round(rep.watts)
     return {
@@ -57,12 +59,12 @@ def _pcu(scene: Scene, index: int, rep: InverterReport) -> dict[str, Any]:
                     "flags_hex": "0x0000000000000000",
                     "joulesProduced": round(rep.watts * REPORT_SECONDS),
                     "acVoltageINmV": round(ac_volts * 1000),
-                    "acFrequencyINmHz": round(scene.freq() * 1000),
+                    "acFrequencyINmHz": round(hz * 1000),
                     "dcVoltageINmV": round(rep.dc_volts * 1000),
                     "dcCurrentINmA": round(rep.watts / 0.965 / rep.dc_volts * 1000) if rep.dc_volts else 0,
                     "channelTemp": rep.temperature,
                     "pwrConvErrSecs": rep.conversion_error_s,
-                    "pwrConvMaxErrCycles": round(rep.conversion_error_s * scene.freq()),
+                    "pwrConvMaxErrCycles": round(rep.conversion_error_s * hz),
                     "joulesUsed": 0,
                     "leadingVArs": 0,
                     "laggingVArs": round(rep.watts * 0.08),
