@@ -13,7 +13,6 @@ from typing import TypeVar
 
 from .answer import Answer
 from .assemble import check_answer
-from .endpoints.values import load_json
 from .errors import InvalidResponse, IQGatewayError
 from .models import EndpointStatus
 
@@ -98,7 +97,10 @@ class AnswerCache:
     # ------------------------------------------------------------------ answers of updates
 
     def record(self, path: str, answer: Answer) -> IQGatewayError | None:
-        """Keep `answer` if it is usable; else keep the last good one and return why not."""
+        """Keep `answer` if it is usable; else keep the last good one and return why not.
+
+        An answer whose body equals the last good one's takes over its decoded and parsed parts."""
+        answer = answer.same_body_as(self._good.get(path))
         try:
             problem = run_parser(lambda: check_answer(path, answer, host=self._host), host=self._host, path=path)
         except IQGatewayError as err:
@@ -117,7 +119,7 @@ class AnswerCache:
 
     def _shape_problem(self, path: str, answer: Answer, state: _PathState) -> IQGatewayError | None:
         """A usable answer that lost numeric fields of the last good one is held back (see SHAPE_PERSIST)."""
-        shape = numeric_fields(load_json(answer.body))
+        shape = answer.parsed.part(answer.body, numeric_fields)
         lost = state.shape - shape if state.shape is not None else frozenset()
         if not lost:
             state.shape, state.new_shape, state.new_shape_seen = shape, None, 0

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import TypedDict
 
 from ..models import BatteryAggregate, EnchargeAggregate, EnchargeBattery, Enpower
+from .family import EVERY_CYCLE, EndpointFamily
 from .values import JsonDict, bool_at, dicts, int_at, int_like, mapping, num_at, scaled, str_at
 
 INVENTORY = "/ivp/ensemble/inventory"
@@ -195,3 +197,15 @@ def battery_aggregate(secctrl: JsonDict | None) -> BatteryAggregate | None:
         return None
     return BatteryAggregate(soc_percent=soc, available_energy_wh=available,
                             max_available_capacity_wh=num_at(secctrl, "Max_energy"))
+
+
+FAMILY = EndpointFamily(
+    name="ensemble",
+    paths=(INVENTORY, SECCTRL, POWER),
+    intervals=((POWER, EVERY_CYCLE), (INVENTORY, 300.0), (SECCTRL, 300.0)),
+    usable=MappingProxyType({
+        INVENTORY: lambda answer: answer.part(inventory_devices) is not None,
+        SECCTRL: lambda answer: answer.part(parse_secctrl) is not None,
+        POWER: lambda answer: answer.part(parse_power_doc) is not None,
+    }),
+)

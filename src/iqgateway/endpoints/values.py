@@ -136,9 +136,4 @@ def dict_at(doc: JsonDict | None, key: str) -> JsonDict | None:
 
 def answer_json(answer: Answer | None) -> object | None:
     """The decoded JSON of a successful answer; None for a failed, non-2xx, empty or non-JSON answer."""
-    if answer is None or not answer.ok:
-        return None
-    try:
-        return load_json(answer.body)
-    except ValueError:
-        return None
+    return None if answer is None else answer.json()
