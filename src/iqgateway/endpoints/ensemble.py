@@ -108,8 +108,8 @@ def parse_encharge(groups: dict[str, list[JsonDict]] | None,
     return batteries or None
 
 
-class ControllerIdentity(TypedDict):
-    """The fields every controller of the inventory (Enpower, collar, C6 combiner) reports alike."""
+class IdentityFields(TypedDict):
+    """The fields of models.ControllerIdentity, which Enpower, Collar and C6Combiner extend."""
 
     serial_number: str
     part_number: str | None
@@ -128,8 +128,8 @@ def first_device(groups: dict[str, list[JsonDict]] | None, kind: str) -> JsonDic
     return devices[0] if devices and str_at(devices[0], "serial_num") else None
 
 
-def controller_identity(device: JsonDict) -> ControllerIdentity:
-    return ControllerIdentity(
+def controller_identity(device: JsonDict) -> IdentityFields:
+    return IdentityFields(
         serial_number=str_at(device, "serial_num") or "",
         part_number=str_at(device, "part_num"),
         admin_state=int_at(device, "admin_state"),
