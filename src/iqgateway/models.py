@@ -278,3 +278,9 @@ class GatewayData:
     corrections: tuple[Correction, ...] = ()
     # part name ("production", "meters", "encharge", ...) -> epoch seconds of its newest real answer
     parts_updated_at: Mapping[str, float | None] = field(default_factory=dict)
+
+    def to_dict(self, *, raw: bool = False) -> dict[str, Any]:
+        """Every field as plain JSON values (`iqgateway.snapshot.to_dict`)."""
+        from .snapshot import to_dict
+
+        return to_dict(self, raw=raw)
