@@ -67,6 +67,8 @@ class EnergyGuard:
         self._offsets: dict[str, float] = {}  # re-based counters: added to the device's value
         self._total_corrected: bool | None = None
         self._rebase: str | None = None  # key prefix re-based in this apply()
+        # keyed item -> (the model last given, what the guard made of it)
+        self._seen: dict[str, tuple[object, object]] = {}
 
     def apply(self, data: GatewayData) -> GatewayData:
         """`data` with glitched counters replaced by their last good values."""
@@ -91,11 +93,21 @@ class EnergyGuard:
             if value is None:
                 continue
             if watch.keyed:
-                changes[watch.field] = {key: self._model(f"{watch.field}.{key}", item, watch.counters, moment)
+                changes[watch.field] = {key: self._keyed(f"{watch.field}.{key}", item, watch.counters, moment)
                                         for key, item in value.items()}
             else:
                 changes[watch.field] = self._model(watch.field, value, watch.counters, moment)
         return dataclasses.replace(data, **changes)
+
+    def _keyed(self, key: str, model: T, counters: tuple[tuple[str, CounterKind], ...], moment: datetime) -> T:
+        """A keyed model that is the very object of the last update (its answer was not read again) is not
+        a new reading of its counters: what the guard made of it last time stands."""
+        seen = self._seen.get(key)
+        if seen is not None and seen[0] is model:
+            return seen[1]  # type: ignore[return-value]
+        guarded = self._model(key, model, counters, moment)
+        self._seen[key] = (model, guarded)
+        return guarded
 
     def _model(self, key: str, model: T, counters: tuple[tuple[str, CounterKind], ...], moment: datetime) -> T:
         changes = self._fields(key, model, counters, moment)
