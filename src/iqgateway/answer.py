@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
@@ -99,3 +99,41 @@ class Answer:
             return self
         return Answer(self.path, self.status, self.body, self.content_type, self.fetched_at, self.error,
                       previous.parsed)
+
+
+class ParsedDocs(Mapping[str, object]):
+    """Decoded answers by path (a read-only mapping), whose parsers' results are kept with each answer."""
+
+    __slots__ = ("_answers", "_decoded")
+
+    def __init__(self, answers: Mapping[str, Answer]) -> None:
+        self._answers: dict[str, Answer] = {}
+        self._decoded: dict[str, object] = {}
+        for path, answer in answers.items():
+            doc = answer.json()
+            if doc is not None:
+                self._answers[path] = answer
+                self._decoded[path] = doc
+
+    def __getitem__(self, path: str) -> object:
+        return self._decoded[path]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._decoded)
+
+    def __len__(self) -> int:
+        return len(self._decoded)
+
+    def part(self, path: str | None, parser: Callable[[object], T]) -> T:
+        """`parser(self.get(path))`, computed once per answer body."""
+        answer = self._answers.get(path) if path is not None else None
+        if answer is None:
+            return parser(None)
+        return answer.parsed.part(answer.body, parser)
+
+
+def part_of(docs: Mapping[str, object], path: str | None, parser: Callable[[object], T]) -> T:
+    """`parser(docs.get(path))`; kept with the answer when `docs` are a snapshot's ParsedDocs."""
+    if isinstance(docs, ParsedDocs):
+        return docs.part(path, parser)
+    return parser(docs.get(path) if path is not None else None)

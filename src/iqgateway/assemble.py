@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TypeVar
 
-from .answer import Answer
+from .answer import Answer, ParsedDocs
 from .corrections.apply import apply_corrections
 from .endpoints import (
     acb,
@@ -71,35 +71,18 @@ def _short(err: ValueError) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-class _Docs:
+def _docs(features: Features, answers: Mapping[str, Answer]) -> ParsedDocs:
     """The answers of the paths this update reads (others are ignored), each decoded and parsed once."""
-
-    def __init__(self, features: Features, answers: Mapping[str, Answer]) -> None:
-        wanted = set(features.endpoints)
-        if features.production_source:
-            wanted.add(features.production_source)
-        self.answers: dict[str, Answer] = {}
-        self.decoded: dict[str, object] = {}
-        for path in wanted:
-            answer = answers.get(path)
-            doc = None if answer is None else answer.json()
-            if answer is not None and doc is not None:
-                self.answers[path] = answer
-                self.decoded[path] = doc
-
-    def get(self, path: str) -> object | None:
-        return self.decoded.get(path)
-
-    def part(self, path: str | None, parser: Callable[[object], T]) -> T | None:
-        """`parser` of the path's decoded answer, computed once per body; None when not read."""
-        answer = self.answers.get(path) if path is not None else None
-        return None if answer is None else answer.part(parser)
+    wanted = set(features.endpoints)
+    if features.production_source:
+        wanted.add(features.production_source)
+    return ParsedDocs({path: answer for path in wanted if (answer := answers.get(path)) is not None})
 
 
 def assemble(info: DeviceInfo, features: Features, answers: Mapping[str, Answer], *, host: str,
              statuses: Mapping[str, EndpointStatus] | None = None, now: float | None = None) -> GatewayData:
     """One immutable snapshot from the last good answer of each path in `features.endpoints`."""
-    docs = _Docs(features, answers)
+    docs = _docs(features, answers)
 
     ct_list = docs.part(meters.METERS, meters.parse_meters)
     layout_known = True
@@ -110,14 +93,15 @@ def assemble(info: DeviceInfo, features: Features, answers: Mapping[str, Answer]
     phase_count, phase_mode = (meters.phase_layout(ct_list) if meters.enabled_meters(ct_list)
                                else (features.phase_count, features.phase_mode))
 
-    prod_doc_path = next((p for p in production.PRODUCTION_DOCS if p in docs.decoded), None)
+    prod_doc_path = next((p for p in production.PRODUCTION_DOCS if p in docs), None)
     prod_doc = docs.part(prod_doc_path, production.parse_production_doc)
     production_reading = _production(features, answers, docs, phase_count, host)
 
-    consumption_total = consumption_net = None
+    consumption_total = consumption_net = net_device = None
     if prod_doc is not None:
         consumption_total = production.segment_reading(prod_doc.total_consumption, phase_count)
         consumption_net = production.segment_reading(prod_doc.net_consumption, phase_count)
+    net_device = consumption_net
 
     readings = docs.part(meters.METER_READINGS, meters.readings_by_eid)
     meter_readings: Mapping[str, MeterReading] = (
@@ -142,7 +126,7 @@ def assemble(info: DeviceInfo, features: Features, answers: Mapping[str, Answer]
     tariff_doc = docs.part(tariff.TARIFF, tariff.parse_tariff_doc)
 
     relays = None
-    if dry_contacts.DRY_CONTACTS in docs.decoded:
+    if dry_contacts.DRY_CONTACTS in docs:
         relays = dry_contacts.parse_dry_contacts(docs.get(dry_contacts.DRY_CONTACTS),
                                                  docs.get(dry_contacts.DRY_CONTACT_SETTINGS))
 
@@ -157,6 +141,7 @@ def assemble(info: DeviceInfo, features: Features, answers: Mapping[str, Answer]
         production=production_reading,
         consumption_total=consumption_total,
         consumption_net=consumption_net,
+        consumption_net_device=net_device,
         meters=meter_readings,
         inverters=inverter_map,
         encharge=encharge,
@@ -178,12 +163,12 @@ def assemble(info: DeviceInfo, features: Features, answers: Mapping[str, Answer]
         live=docs.part(livedata.LIVEDATA, livedata.parse_livedata),
         updated_at=time.time() if now is None else now,
         endpoints=dict(statuses or {}),
-        raw=dict(docs.decoded),
+        raw=dict(docs),
     )
-    return apply_corrections(snapshot, docs.decoded)
+    return apply_corrections(snapshot, docs)
 
 
-def _production(features: Features, answers: Mapping[str, Answer], docs: _Docs, phase_count: int,
+def _production(features: Features, answers: Mapping[str, Answer], docs: ParsedDocs, phase_count: int,
                 host: str) -> EnergyReading:
     source = features.production_source
     if source is None:
@@ -205,7 +190,7 @@ def _production(features: Features, answers: Mapping[str, Answer], docs: _Docs, 
     return reading
 
 
-def _inverters(features: Features, docs: _Docs) -> Mapping[str, Inverter]:
+def _inverters(features: Features, docs: ParsedDocs) -> Mapping[str, Inverter]:
     """From the probed inverter source only: another source answers at other moments, with other values."""
     if features.inverter_source == inverters.DEVICE_DATA:
         return docs.part(inverters.DEVICE_DATA, inverters.parse_device_data) or {}
@@ -214,7 +199,7 @@ def _inverters(features: Features, docs: _Docs) -> Mapping[str, Inverter]:
     return {}
 
 
-def _summary_only_inverters(features: Features, docs: _Docs,
+def _summary_only_inverters(features: Features, docs: ParsedDocs,
                             detailed: Mapping[str, Inverter]) -> Mapping[str, Inverter]:
     """v1-list inverters the detailed list leaves out (the v1 list is read beside it for AC batteries)."""
     if features.inverter_source != inverters.DEVICE_DATA:

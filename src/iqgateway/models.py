@@ -276,6 +276,9 @@ class GatewayData:
     phase_layout_known: bool = True
     # what the snapshot corrected of the device's answers, and why (iqgateway.corrections)
     corrections: tuple[Correction, ...] = ()
+    # The balanced net-consumption counters as the production document gives them, unguarded (the energy
+    # guard holds a one-poll zero of `consumption_net`; iqgateway.derived.GridEnergy filters these itself)
+    consumption_net_device: EnergyReading | None = None
     # part name ("production", "meters", "encharge", ...) -> epoch seconds of its newest real answer
     parts_updated_at: Mapping[str, float | None] = field(default_factory=dict)
 
