@@ -49,6 +49,7 @@ DEVICES: tuple[DeviceSpec, ...] = (
                note="synthetic: 20 inverters, 2 batteries, Enpower, relays, generator"),
     DeviceSpec("profile battery-eu", profile="battery-eu", note="synthetic: 3-phase, 3 batteries, storage CT"),
     DeviceSpec("profile metered x200", profile="metered", inverters=200, note="synthetic: 200 inverters, CTs"),
+    DeviceSpec("profile metered-500", profile="metered-500", note="synthetic: 500 inverters, CTs"),
 )  # fmt: skip
 
 

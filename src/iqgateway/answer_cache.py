@@ -13,7 +13,6 @@ from typing import TypeVar
 
 from .answer import Answer
 from .assemble import check_answer
-from .endpoints.values import load_json
 from .errors import InvalidResponse, IQGatewayError
 from .models import EndpointStatus
 
@@ -53,16 +52,32 @@ class _PathState:
 def numeric_fields(doc: object, prefix: str = "") -> frozenset[str]:
     """The key paths that hold a number (list positions folded into `*`)."""
     found: set[str] = set()
-    stack: list[tuple[object, str]] = [(doc, prefix)]
-    while stack:
-        node, path = stack.pop()
+    _numeric_fields([doc], prefix, found)
+    return frozenset(found)
+
+
+def _numeric_fields(nodes: list[object], path: str, found: set[str]) -> None:
+    """Every node of `nodes` sits at `path`: their children are walked together, one path per key."""
+    numeric: set[str] = set()
+    children: dict[str, list[object]] = {}
+    items: list[object] = []
+    for node in nodes:
         if isinstance(node, dict):
-            stack.extend((value, f"{path}/{key}") for key, value in node.items())
+            for key, value in node.items():
+                value_kind = type(value)
+                if value_kind is int or value_kind is float:
+                    numeric.add(key)
+                elif value_kind is not str and value_kind is not bool and value is not None:
+                    children.setdefault(key, []).append(value)  # a container (or an odd number type)
         elif isinstance(node, list):
-            stack.extend((value, f"{path}/*") for value in node)
+            items.extend(node)
         elif isinstance(node, int | float) and not isinstance(node, bool):
             found.add(path)
-    return frozenset(found)
+    found.update(f"{path}/{key}" for key in numeric)
+    for key, values in children.items():
+        _numeric_fields(values, f"{path}/{key}", found)
+    if items:
+        _numeric_fields(items, f"{path}/*", found)
 
 
 class AnswerCache:
@@ -98,7 +113,10 @@ class AnswerCache:
     # ------------------------------------------------------------------ answers of updates
 
     def record(self, path: str, answer: Answer) -> IQGatewayError | None:
-        """Keep `answer` if it is usable; else keep the last good one and return why not."""
+        """Keep `answer` if it is usable; else keep the last good one and return why not.
+
+        An answer whose body equals the last good one's takes over its decoded and parsed parts."""
+        answer = answer.same_body_as(self._good.get(path))
         try:
             problem = run_parser(lambda: check_answer(path, answer, host=self._host), host=self._host, path=path)
         except IQGatewayError as err:
@@ -117,7 +135,7 @@ class AnswerCache:
 
     def _shape_problem(self, path: str, answer: Answer, state: _PathState) -> IQGatewayError | None:
         """A usable answer that lost numeric fields of the last good one is held back (see SHAPE_PERSIST)."""
-        shape = numeric_fields(load_json(answer.body))
+        shape = answer.parsed.part(answer.body, numeric_fields)
         lost = state.shape - shape if state.shape is not None else frozenset()
         if not lost:
             state.shape, state.new_shape, state.new_shape_seen = shape, None, 0

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Mapping
-from types import MappingProxyType
+from collections.abc import Mapping
+from typing import TypeVar
 
-from .answer import Answer
+from .answer import Answer, ParsedDocs
 from .corrections.apply import apply_corrections
 from .endpoints import (
     acb,
@@ -24,8 +24,8 @@ from .endpoints import (
     meters,
     production,
     tariff,
+    usable_checks,
 )
-from .endpoints.values import answer_json, load_json, mapping
 from .errors import AuthenticationRequired, HttpStatusError, InvalidResponse, IQGatewayError
 from .models import (
     DeviceInfo,
@@ -38,45 +38,10 @@ from .models import (
     MeterReading,
 )
 
-
-def _production_doc_ok(doc: object) -> bool:
-    parsed = production.parse_production_doc(doc)
-    if parsed is None or not parsed.sound:
-        return False
-    if production.production_from_doc(parsed, 1) is not None:
-        return True
-    readings = (production.segment_reading(parsed.total_consumption, 1),
-                production.segment_reading(parsed.net_consumption, 1))
-    return any(r is not None for r in readings) or parsed.has_active_storage
-
-
-def _v1_inverters_ok(doc: object) -> bool:
-    # An empty list is what the device says during a reporting gap at night: keep the previous answer.
-    return bool(doc) and inverters.parse_v1_inverters(doc) is not None
-
-
 # What makes a decoded document usable, per path. Paths not listed only need to be JSON.
-_USABLE: Mapping[str, Callable[[object], bool]] = MappingProxyType({
-    production.PRODUCTION_DETAILS: _production_doc_ok,
-    production.PRODUCTION_HTML_ERA: _production_doc_ok,
-    production.PRODUCTION_V1: lambda doc: production.v1_sound(production.parse_v1_production(doc)),
-    inverters.V1_INVERTERS: _v1_inverters_ok,
-    inverters.DEVICE_DATA: lambda doc: inverters.parse_device_data(doc) is not None,
-    meters.METERS: lambda doc: meters.parse_meters(doc) is not None,
-    meters.METER_READINGS: lambda doc: bool(meters.readings_by_eid(doc)),
-    ensemble.INVENTORY: lambda doc: ensemble.inventory_devices(doc) is not None,
-    ensemble.SECCTRL: lambda doc: ensemble.parse_secctrl(doc) is not None,
-    ensemble.POWER: lambda doc: ensemble.parse_power_doc(doc) is not None,
-    dry_contacts.DRY_CONTACTS: lambda doc: dry_contacts.relays_by_id(doc) is not None,
-    dry_contacts.DRY_CONTACT_SETTINGS: lambda doc: dry_contacts.relays_by_id(doc) is not None,
-    tariff.TARIFF: lambda doc: tariff.parse_tariff_doc(doc) is not None,
-    acb.INVENTORY_JSON: lambda doc: acb.acb_inventory(doc) is not None,
-    generator.GENERATOR: lambda doc: mapping(doc) is not None,
-    generator.GEN_CONFIG: lambda doc: mapping(doc) is not None,
-    generator.GEN_SCHEDULE: lambda doc: mapping(doc) is not None,
-    generator.GEN_MODE: lambda doc: mapping(doc) is not None,
-    livedata.LIVEDATA: lambda doc: livedata.parse_livedata(doc) is not None,
-})
+_USABLE = usable_checks()
+
+T = TypeVar("T")
 
 
 def check_answer(path: str, answer: Answer, *, host: str) -> IQGatewayError | None:
@@ -90,12 +55,12 @@ def check_answer(path: str, answer: Answer, *, host: str) -> IQGatewayError | No
         return HttpStatusError(f"unexpected HTTP status {answer.status}", status=answer.status,
                                host=host, endpoint=path)
     try:
-        doc = load_json(answer.body)
+        answer.parsed.doc(answer.body)
     except ValueError as err:
         what = "an empty body" if not answer.body.strip() else f"a body that is not JSON ({_short(err)})"
         return InvalidResponse(f"answered {what}", host=host, endpoint=path)
     usable = _USABLE.get(path)
-    if usable is not None and not usable(doc):
+    if usable is not None and not usable(answer):
         return InvalidResponse("answered JSON that is not the expected document (drifted keys, wrong types "
                                "or no data)", host=host, endpoint=path)
     return None
@@ -106,30 +71,20 @@ def _short(err: ValueError) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-class _Docs:
-    """Decoded answers of the paths this update reads (others are ignored)."""
-
-    def __init__(self, features: Features, answers: Mapping[str, Answer]) -> None:
-        self._answers = answers
-        self._wanted = set(features.endpoints)
-        if features.production_source:
-            self._wanted.add(features.production_source)
-        self.decoded: dict[str, object] = {}
-        for path in self._wanted:
-            doc = answer_json(answers.get(path))
-            if doc is not None:
-                self.decoded[path] = doc
-
-    def get(self, path: str) -> object | None:
-        return self.decoded.get(path)
+def _docs(features: Features, answers: Mapping[str, Answer]) -> ParsedDocs:
+    """The answers of the paths this update reads (others are ignored), each decoded and parsed once."""
+    wanted = set(features.endpoints)
+    if features.production_source:
+        wanted.add(features.production_source)
+    return ParsedDocs({path: answer for path in wanted if (answer := answers.get(path)) is not None})
 
 
 def assemble(info: DeviceInfo, features: Features, answers: Mapping[str, Answer], *, host: str,
              statuses: Mapping[str, EndpointStatus] | None = None, now: float | None = None) -> GatewayData:
     """One immutable snapshot from the last good answer of each path in `features.endpoints`."""
-    docs = _Docs(features, answers)
+    docs = _docs(features, answers)
 
-    ct_list = meters.parse_meters(docs.get(meters.METERS))
+    ct_list = docs.part(meters.METERS, meters.parse_meters)
     layout_known = True
     if ct_list is None:
         ct_list = features.ct_meters
@@ -138,16 +93,17 @@ def assemble(info: DeviceInfo, features: Features, answers: Mapping[str, Answer]
     phase_count, phase_mode = (meters.phase_layout(ct_list) if meters.enabled_meters(ct_list)
                                else (features.phase_count, features.phase_mode))
 
-    prod_doc_path = next((p for p in production.PRODUCTION_DOCS if p in docs.decoded), None)
-    prod_doc = production.parse_production_doc(docs.get(prod_doc_path)) if prod_doc_path else None
+    prod_doc_path = next((p for p in production.PRODUCTION_DOCS if p in docs), None)
+    prod_doc = docs.part(prod_doc_path, production.parse_production_doc)
     production_reading = _production(features, answers, docs, phase_count, host)
 
-    consumption_total = consumption_net = None
+    consumption_total = consumption_net = net_device = None
     if prod_doc is not None:
         consumption_total = production.segment_reading(prod_doc.total_consumption, phase_count)
         consumption_net = production.segment_reading(prod_doc.net_consumption, phase_count)
+    net_device = consumption_net
 
-    readings = meters.readings_by_eid(docs.get(meters.METER_READINGS))
+    readings = docs.part(meters.METER_READINGS, meters.readings_by_eid)
     meter_readings: Mapping[str, MeterReading] = (
         meters.join_readings(ct_list, readings) if readings is not None else {})
 
@@ -157,21 +113,20 @@ def assemble(info: DeviceInfo, features: Features, answers: Mapping[str, Answer]
 
     inverter_map = _inverters(features, docs)
 
-    groups = ensemble.inventory_devices(docs.get(ensemble.INVENTORY))
-    power = ensemble.power_by_serial(docs.get(ensemble.POWER))
-    secctrl = ensemble.parse_secctrl(docs.get(ensemble.SECCTRL))
+    groups = docs.part(ensemble.INVENTORY, ensemble.inventory_devices)
+    power = docs.part(ensemble.POWER, ensemble.power_by_serial) or {}
+    secctrl = docs.part(ensemble.SECCTRL, ensemble.parse_secctrl)
     encharge = ensemble.parse_encharge(groups, power)
 
-    acb_units = acb.acb_inventory(docs.get(acb.INVENTORY_JSON))
-    v1_list = docs.get(inverters.V1_INVERTERS)
-    acb_reports = (inverters.v1_acb_entries(v1_list)
-                   if inverters.parse_v1_inverters(v1_list) is not None else None)
+    acb_units = docs.part(acb.INVENTORY_JSON, acb.acb_inventory)
+    acb_reports = (docs.part(inverters.V1_INVERTERS, inverters.v1_acb_entries)
+                   if docs.part(inverters.V1_INVERTERS, inverters.parse_v1_inverters) is not None else None)
     ac_batteries = acb.parse_acb(prod_doc, acb_units, acb_reports)
 
-    tariff_doc = tariff.parse_tariff_doc(docs.get(tariff.TARIFF))
+    tariff_doc = docs.part(tariff.TARIFF, tariff.parse_tariff_doc)
 
     relays = None
-    if dry_contacts.DRY_CONTACTS in docs.decoded:
+    if dry_contacts.DRY_CONTACTS in docs:
         relays = dry_contacts.parse_dry_contacts(docs.get(dry_contacts.DRY_CONTACTS),
                                                  docs.get(dry_contacts.DRY_CONTACT_SETTINGS))
 
@@ -186,6 +141,7 @@ def assemble(info: DeviceInfo, features: Features, answers: Mapping[str, Answer]
         production=production_reading,
         consumption_total=consumption_total,
         consumption_net=consumption_net,
+        consumption_net_device=net_device,
         meters=meter_readings,
         inverters=inverter_map,
         encharge=encharge,
@@ -204,15 +160,15 @@ def assemble(info: DeviceInfo, features: Features, answers: Mapping[str, Answer]
         idle_production_ct=(production.idle_ct_reading(prod_doc)
                             if features.production_source in production.PRODUCTION_DOCS else None),
         summary_only_inverters=_summary_only_inverters(features, docs, inverter_map),
-        live=livedata.parse_livedata(docs.get(livedata.LIVEDATA)),
+        live=docs.part(livedata.LIVEDATA, livedata.parse_livedata),
         updated_at=time.time() if now is None else now,
         endpoints=dict(statuses or {}),
-        raw=dict(docs.decoded),
+        raw=dict(docs),
     )
-    return apply_corrections(snapshot, docs.decoded)
+    return apply_corrections(snapshot, docs)
 
 
-def _production(features: Features, answers: Mapping[str, Answer], docs: _Docs, phase_count: int,
+def _production(features: Features, answers: Mapping[str, Answer], docs: ParsedDocs, phase_count: int,
                 host: str) -> EnergyReading:
     source = features.production_source
     if source is None:
@@ -224,32 +180,31 @@ def _production(features: Features, answers: Mapping[str, Answer], docs: _Docs, 
     problem = check_answer(source, answer, host=host)
     if problem is not None:
         raise problem
-    doc = docs.get(source)
     if source == production.PRODUCTION_V1:
-        reading = production.parse_v1_production(doc)
+        reading = docs.part(source, production.parse_v1_production)
     else:
-        parsed = production.parse_production_doc(doc)
+        parsed = docs.part(source, production.parse_production_doc)
         reading = None if parsed is None else production.production_from_doc(parsed, phase_count)
     if reading is None:
         raise InvalidResponse("the production source holds no production readings", host=host, endpoint=source)
     return reading
 
 
-def _inverters(features: Features, docs: _Docs) -> Mapping[str, Inverter]:
+def _inverters(features: Features, docs: ParsedDocs) -> Mapping[str, Inverter]:
     """From the probed inverter source only: another source answers at other moments, with other values."""
     if features.inverter_source == inverters.DEVICE_DATA:
-        return inverters.parse_device_data(docs.get(inverters.DEVICE_DATA)) or {}
+        return docs.part(inverters.DEVICE_DATA, inverters.parse_device_data) or {}
     if features.inverter_source == inverters.V1_INVERTERS:
-        return inverters.parse_v1_inverters(docs.get(inverters.V1_INVERTERS)) or {}
+        return docs.part(inverters.V1_INVERTERS, inverters.parse_v1_inverters) or {}
     return {}
 
 
-def _summary_only_inverters(features: Features, docs: _Docs,
+def _summary_only_inverters(features: Features, docs: ParsedDocs,
                             detailed: Mapping[str, Inverter]) -> Mapping[str, Inverter]:
     """v1-list inverters the detailed list leaves out (the v1 list is read beside it for AC batteries)."""
     if features.inverter_source != inverters.DEVICE_DATA:
         return {}
-    summary = inverters.parse_v1_inverters(docs.get(inverters.V1_INVERTERS)) or {}
+    summary = docs.part(inverters.V1_INVERTERS, inverters.parse_v1_inverters) or {}
     return {serial: inverter for serial, inverter in summary.items() if serial not in detailed}
 
 

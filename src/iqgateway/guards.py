@@ -21,27 +21,25 @@ the last good value through a glitch and accepts what is genuine:
 from __future__ import annotations
 
 import dataclasses
-import enum
 import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 
 from .corrections.record import CorrectionKind
-from .models import EnergyReading, GatewayData, Inverter, MeterReading
+from .endpoints import FAMILIES
+from .endpoints.family import CounterKind, GuardWatch
+from .models import GatewayData
+
+__all__ = ["SPIKE_WH", "CounterKind", "EnergyGuard"]
+
+T = TypeVar("T")
 
 _LOGGER = logging.getLogger(__name__)
 
 SPIKE_WH = 2**31  # half of the 2^32 glitch: no real system produces this much between two polls
-
-
-class CounterKind(enum.Enum):
-    LIFETIME = "lifetime"
-    TODAY = "today"
-    WINDOW = "window"  # rolling (last seven days)
-    SIGNED = "signed"  # a balance that legitimately falls (net consumption while exporting)
 
 
 @dataclass(slots=True)
@@ -52,24 +50,8 @@ class _Track:
     pending: list[float] = field(default_factory=list)
 
 
-_ENERGY_KINDS: tuple[tuple[str, CounterKind], ...] = (
-    ("wh_today", CounterKind.TODAY),
-    ("wh_last_seven_days", CounterKind.WINDOW),
-    ("wh_lifetime", CounterKind.LIFETIME),
-)
-_SIGNED_ENERGY_KINDS: tuple[tuple[str, CounterKind], ...] = (
-    ("wh_today", CounterKind.TODAY),
-    ("wh_last_seven_days", CounterKind.WINDOW),
-    ("wh_lifetime", CounterKind.SIGNED),
-)
-_METER_KINDS: tuple[tuple[str, CounterKind], ...] = (
-    ("energy_delivered_wh", CounterKind.LIFETIME),
-    ("energy_received_wh", CounterKind.LIFETIME),
-)
-_INVERTER_KINDS: tuple[tuple[str, CounterKind], ...] = (
-    ("lifetime_energy_wh", CounterKind.LIFETIME),
-    ("energy_today_wh", CounterKind.TODAY),
-)
+# What the guard watches: every family's GuardWatch, in family order.
+_WATCHES: tuple[GuardWatch, ...] = tuple(watch for family in FAMILIES for watch in family.guards)
 
 
 class EnergyGuard:
@@ -85,6 +67,8 @@ class EnergyGuard:
         self._offsets: dict[str, float] = {}  # re-based counters: added to the device's value
         self._total_corrected: bool | None = None
         self._rebase: str | None = None  # key prefix re-based in this apply()
+        # keyed item -> (the model last given, what the guard made of it)
+        self._seen: dict[str, tuple[object, object]] = {}
 
     def apply(self, data: GatewayData) -> GatewayData:
         """`data` with glitched counters replaced by their last good values."""
@@ -103,38 +87,35 @@ class EnergyGuard:
             self._rebase = None
 
     def _apply(self, data: GatewayData, moment: datetime) -> GatewayData:
-        return dataclasses.replace(
-            data,
-            production=self._energy("production", data.production, moment),
-            consumption_total=self._energy("consumption_total", data.consumption_total, moment),
-            consumption_net=self._energy("consumption_net", data.consumption_net, moment, _SIGNED_ENERGY_KINDS),
-            meters={kind: self._meter(f"meters.{kind}", reading, moment) for kind, reading in data.meters.items()},
-            inverters={serial: self._inverter(serial, inverter, moment)
-                       for serial, inverter in data.inverters.items()},
-        )
+        changes: dict[str, Any] = {}
+        for watch in _WATCHES:
+            value = getattr(data, watch.field)
+            if value is None:
+                continue
+            if watch.keyed:
+                changes[watch.field] = {key: self._keyed(f"{watch.field}.{key}", item, watch.counters, moment)
+                                        for key, item in value.items()}
+            else:
+                changes[watch.field] = self._model(watch.field, value, watch.counters, moment)
+        return dataclasses.replace(data, **changes)
 
-    # ------------------------------------------------------------------ per model
+    def _keyed(self, key: str, model: T, counters: tuple[tuple[str, CounterKind], ...], moment: datetime) -> T:
+        """A keyed model that is the very object of the last update (its answer was not read again) is not
+        a new reading of its counters: what the guard made of it last time stands."""
+        seen = self._seen.get(key)
+        if seen is not None and seen[0] is model:
+            return seen[1]  # type: ignore[return-value]
+        guarded = self._model(key, model, counters, moment)
+        self._seen[key] = (model, guarded)
+        return guarded
 
-    def _energy(self, key: str, reading: EnergyReading | None, moment: datetime,
-                kinds: tuple[tuple[str, CounterKind], ...] = _ENERGY_KINDS) -> EnergyReading | None:
-        if reading is None:
-            return None
-        changes = self._fields(key, reading, kinds, moment)
-        if reading.phases:
-            changes["phases"] = {name: self._energy(f"{key}.{name}", phase, moment, kinds)
-                                 for name, phase in reading.phases.items()}
-        return dataclasses.replace(reading, **changes) if changes else reading
-
-    def _meter(self, key: str, reading: MeterReading, moment: datetime) -> MeterReading:
-        changes = self._fields(key, reading, _METER_KINDS, moment)
-        if reading.phases:
-            changes["phases"] = {name: self._meter(f"{key}.{name}", phase, moment)
-                                 for name, phase in reading.phases.items()}
-        return dataclasses.replace(reading, **changes) if changes else reading
-
-    def _inverter(self, serial: str, inverter: Inverter, moment: datetime) -> Inverter:
-        changes = self._fields(f"inverters.{serial}", inverter, _INVERTER_KINDS, moment)
-        return dataclasses.replace(inverter, **changes) if changes else inverter
+    def _model(self, key: str, model: T, counters: tuple[tuple[str, CounterKind], ...], moment: datetime) -> T:
+        changes = self._fields(key, model, counters, moment)
+        phases = getattr(model, "phases", None)
+        if phases:
+            changes["phases"] = {name: self._model(f"{key}.{name}", phase, counters, moment)
+                                 for name, phase in phases.items()}
+        return dataclasses.replace(model, **changes) if changes else model  # type: ignore[type-var]
 
     def _fields(self, key: str, model: object, kinds: tuple[tuple[str, CounterKind], ...],
                 moment: datetime) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from .answer import Answer
 from .assemble import check_answer
 from .endpoints import acb, dry_contacts, ensemble, generator, inverters, livedata, meters, production, tariff
+from .endpoints import probe_paths as all_probe_paths
 from .endpoints.production import ProductionDoc
 from .endpoints.values import answer_json
 from .errors import AuthenticationRequired, InvalidResponse
@@ -19,24 +20,7 @@ from .firmware import uses_tokens
 from .models import CtMeter, DeviceInfo, EnergyReading, Feature, Features
 
 # Everything the probe asks once at setup (query included); a missing endpoint just answers 404.
-_PROBE_PATHS: tuple[str, ...] = (
-    production.PRODUCTION_DETAILS,
-    production.PRODUCTION_V1,
-    production.PRODUCTION_HTML_ERA,
-    inverters.V1_INVERTERS,
-    inverters.DEVICE_DATA,
-    meters.METERS,
-    meters.METER_READINGS,
-    ensemble.INVENTORY,
-    ensemble.SECCTRL,
-    ensemble.POWER,
-    dry_contacts.DRY_CONTACTS,
-    dry_contacts.DRY_CONTACT_SETTINGS,
-    tariff.TARIFF,
-    acb.INVENTORY_JSON,
-    *generator.GENERATOR_PATHS,
-    livedata.LIVEDATA,
-)
+_PROBE_PATHS = all_probe_paths()
 
 _AUTH_STATUSES = (401, 403)
 

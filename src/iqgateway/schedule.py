@@ -14,43 +14,25 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from .endpoints import FAMILIES
+from .endpoints.family import EVERY_CYCLE
+from .endpoints.meters import METER_READINGS
 from .models import Feature, Features, MeasurementType
 from .policy import LoadGovernor
 
-EVERY_CYCLE = 0.0
-ON_DEMAND = None
-
 # Where live CT power comes from: when an update reads it, the production documents are only needed
-# for their energy counters, and those are read less often (METERED_INTERVALS).
-LIVE_POWER_PATH = "/ivp/meters/readings"
+# for their energy counters, and those are read less often (metered intervals).
+LIVE_POWER_PATH = METER_READINGS
 
-# Families: (path prefix without query, interval in seconds or None = on demand).
+# Each family's (path prefix without query, interval in seconds or None = on demand), from its module.
 # The longest matching prefix wins. Live power (CT readings, battery power, the production source
 # of an unmetered device) is read every update; everything else as often as it changes.
-_DEFAULT_INTERVALS: tuple[tuple[str, float | None], ...] = (
-    ("/api/v1/production/inverters", 300.0),
-    ("/ivp/pdm/device_data", 300.0),
-    (LIVE_POWER_PATH, EVERY_CYCLE),
-    ("/ivp/meters", 3600.0),
-    ("/ivp/ensemble/power", EVERY_CYCLE),
-    ("/ivp/ensemble/inventory", 300.0),
-    ("/ivp/ensemble/secctrl", 300.0),
-    ("/ivp/ensemble/dry_contacts", 300.0),
-    ("/ivp/ensemble/generator", 300.0),
-    ("/admin/lib/tariff", 900.0),
-    ("/ivp/ss/dry_contact_settings", 900.0),
-    ("/ivp/ss/gen_config", 900.0),
-    ("/ivp/ss/gen_schedule", 900.0),
-    ("/ivp/ss/gen_mode", 900.0),
-    ("/inventory.json", 300.0),
-    ("/home", ON_DEMAND),
-)
+_DEFAULT_INTERVALS: tuple[tuple[str, float | None], ...] = tuple(
+    entry for family in FAMILIES for entry in family.intervals)
 # Used instead when the update also reads LIVE_POWER_PATH: power comes from the CT readings, the
 # (slow) production documents give the energy counters.
-_METERED_INTERVALS: tuple[tuple[str, float | None], ...] = (
-    ("/production.json", 300.0),
-    ("/production", 300.0),
-)
+_METERED_INTERVALS: tuple[tuple[str, float | None], ...] = tuple(
+    entry for family in FAMILIES for entry in family.metered_intervals)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,8 @@
 
 The conversion is explicit so the schema is stable: dataclasses become objects with their field
 names, keyed collections become objects keyed by serial / relay id / measurement type / phase name,
-tuples and frozensets become lists, enums their values. Absent hardware is null.
+tuples and frozensets become lists, enums their values. Absent hardware is null. `to_dict` is the whole
+model in the same plain form (for diagnostics).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import dataclasses
 import enum
 import math
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from .models import EnergyReading, GatewayData, MeterReading
@@ -34,10 +36,24 @@ def plain(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(key): plain(item) for key, item in value.items()}
     if isinstance(value, frozenset | set):
-        return sorted(plain(item) for item in value)
+        return sorted((plain(item) for item in value), key=str)
     if isinstance(value, list | tuple):
         return [plain(item) for item in value]
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    if isinstance(value, datetime):
+        return value.isoformat()
     return str(value)
+
+
+def to_dict(data: GatewayData, *, raw: bool = False) -> dict[str, Any]:
+    """Every field of a snapshot as plain JSON values (the model as it is, for diagnostics and debugging).
+
+    `raw`: include the decoded device answers (`GatewayData.raw`), which can hold serial numbers.
+    `snapshot_dict` is the stable, documented document built on the same conversion."""
+    out: dict[str, Any] = {f.name: plain(getattr(data, f.name)) for f in dataclasses.fields(data)
+                           if raw or f.name != "raw"}
+    return out
 
 
 def _energy(reading: EnergyReading | None) -> dict[str, Any] | None:

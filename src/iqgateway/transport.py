@@ -28,6 +28,7 @@ from urllib.parse import SplitResult, urlsplit
 
 import aiohttp
 
+from .endpoints import slow_paths
 from .errors import CommunicationError, DeviceTimeout, DeviceUnavailable, InvalidResponse, IQGatewayError
 
 _LOGGER = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_TIMEOUT_S = 10.0
 SLOW_TIMEOUT_S = 25.0
 # Endpoints a real device takes seconds to answer (ENVOY-API.md latencies): they get SLOW_TIMEOUT_S.
-SLOW_PATHS = frozenset({"/production.json", "/production", "/inventory.json", "/home"})
+SLOW_PATHS = slow_paths()
 RETRY_DELAYS_S = (0.5, 1.5)
 DROPPED_CONNECTION_ATTEMPTS = 2
 MAX_BODY_BYTES = 32 * 1024 * 1024

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -118,19 +119,15 @@ def test_stale_or_repeated_snapshots_are_skipped() -> None:
     assert energy.total == GridEnergyTotals(imported_wh=40.0, exported_wh=0.0)
 
 
-def test_the_device_document_wins_over_a_counter_held_by_the_energy_guard() -> None:
-    """The Gateway's EnergyGuard holds a lifetime counter that steps back; the balanced counter does so on export."""
-    def production_doc(net: float) -> dict[str, Any]:
-        return {"production": [{"type": "inverters", "activeCount": 10, "wNow": 0, "whLifetime": 5}],
-                "consumption": [
-                    {"type": "eim", "activeCount": 1, "measurementType": "total-consumption", "wNow": 1,
-                     "whLifetime": 9_000.0, "lines": []},
-                    {"type": "eim", "activeCount": 1, "measurementType": "net-consumption", "wNow": -1,
-                     "whLifetime": net, "lines": []}]}
+def test_the_device_counter_wins_over_a_counter_held_by_the_energy_guard() -> None:
+    """The Gateway's EnergyGuard holds a one-poll zero; the device's own counter is what the accumulator reads."""
+    def device(net: float, held: float, at: float) -> GatewayData:
+        data = snapshot(held, at=at)
+        return dataclasses.replace(data, consumption_net_device=EnergyReading(None, None, None, net))
 
     energy = GridEnergy()
-    energy.update(snapshot(5_000.0, at=T0, raw={PRODUCTION: production_doc(5_000.0)}))
-    held = snapshot(5_000.0, at=T0 + 60, raw={PRODUCTION: production_doc(4_980.0)})
+    energy.update(device(5_000.0, 5_000.0, T0))
+    held = device(4_980.0, 5_000.0, T0 + 60)
     reading = balanced_net_reading(held)
     assert reading is not None
     assert reading.wh_lifetime == 4_980.0

@@ -81,3 +81,19 @@ def test_plain_conversions() -> None:
     assert plain(math.nan) is None
     assert plain({1: (True, None)}) == {"1": [True, None]}
     assert plain(object.__new__(object)).startswith("<object")
+
+
+def test_to_dict_is_the_whole_model() -> None:
+    data = read_capture("8.3.5169_with_generator")
+    doc = data.to_dict()
+    assert json.loads(orjson.dumps(doc)) == doc
+    assert "raw" not in doc
+    assert doc["info"]["serial"] == "202439990001"
+    assert data.enpower is not None
+    assert doc["enpower"]["serial_number"] == data.enpower.serial_number
+    assert doc["enpower"]["firmware_version"] == snapshot_dict(data)["enpower"]["firmware_version"]
+    assert doc["inverters"]["482208990001"]["last_report_watts"] == 136
+    assert doc["features"]["names"] == sorted(feature.value for feature in data.features.names)
+    with_raw = data.to_dict(raw=True)
+    assert set(with_raw["raw"]) == set(data.raw)
+    assert with_raw["raw"]["/ivp/meters"] == list(data.raw["/ivp/meters"])

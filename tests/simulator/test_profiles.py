@@ -358,6 +358,8 @@ def sources() -> dict[str, ProfileSource]:
     return {name: new_profile(name) for name in PROFILES}
 
 
+REFERENCES["metered-500"] = REFERENCES["metered"]  # the same device, 500 inverters
+
 CASES = [(profile, endpoint) for profile, refs in REFERENCES.items() for endpoint in refs]
 
 
@@ -466,6 +468,7 @@ def test_defaults_and_counts_per_profile(sources: dict[str, ProfileSource]) -> N
         "legacy": 12,
         "standard": 16,
         "metered": 16,
+        "metered-500": 500,
         "metered-3phase": 18,
         "total-consumption-ct": 16,
         "battery-eu": 16,

@@ -89,7 +89,8 @@ def _socs(source: ProfileSource) -> list[float]:
     return []
 
 
-@pytest.mark.parametrize("profile", PROFILES)
+# metered-500 is metered with more inverters: a week of it only costs time
+@pytest.mark.parametrize("profile", [name for name in PROFILES if name != "metered-500"])
 def test_one_week(profile: str) -> None:
     tz = ZoneInfo(profile_timezone(profile))
     clock = SimClock(datetime(*START, tzinfo=tz), speed=0, tz=tz)

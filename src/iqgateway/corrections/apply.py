@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+from ..answer import part_of
 from ..endpoints import ensemble, livedata, meters, production
 from ..models import EnergyReading, GatewayData
 from .consumption import PHASE_MODES, active_phases, overwritten_with_net, total_from_net
@@ -58,7 +59,7 @@ def apply_daily_corrections(data: GatewayData) -> GatewayData:
 
 def _production_doc(data: GatewayData, docs: Mapping[str, object]) -> production.ProductionDoc | None:
     path = next((p for p in production.PRODUCTION_DOCS if p in docs), None)
-    return production.parse_production_doc(docs.get(path)) if path is not None else None
+    return part_of(docs, path, production.parse_production_doc) if path is not None else None
 
 
 def _layout(data: GatewayData, docs: Mapping[str, object], doc: production.ProductionDoc | None,

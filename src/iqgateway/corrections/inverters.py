@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..answer import part_of
 from ..endpoints import acb, inverters
 from ..models import Features, Inverter
 from .record import Correction, CorrectionKind
@@ -22,16 +23,16 @@ def current_inverters(
     current = dict(detailed)
     if features.inverter_source != inverters.DEVICE_DATA:
         return current, dict(summary_only), found
-    removed = inverters.inactive_pcus(docs.get(inverters.DEVICE_DATA))
+    removed = part_of(docs, inverters.DEVICE_DATA, inverters.inactive_pcus)
     for serial in sorted(removed & set(current)):
         stale = current.pop(serial)
         found.append(Correction(
             kind=CorrectionKind.INACTIVE_INVERTER, path=f"inverters.{serial}", raw=stale.last_report_watts,
             corrected=None, reason=f'{inverters.DEVICE_DATA} marks it "active": false (removed from the site)'))
     others = {serial: inv for serial, inv in summary_only.items() if serial not in removed}
-    if inverters.parse_device_data(docs.get(inverters.DEVICE_DATA)) is None:
+    if part_of(docs, inverters.DEVICE_DATA, inverters.parse_device_data) is None:
         return current, others, found  # no detailed list to complete
-    inventory = inverters.inventory_pcus(docs.get(acb.INVENTORY_JSON))
+    inventory = part_of(docs, acb.INVENTORY_JSON, inverters.inventory_pcus)
     # without the inventory, the v1 list says which inverters the site has
     for serial in inventory if inventory is not None else tuple(others):
         if serial in current or serial in removed:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from ..endpoints.production import PRODUCTION_DOCS, parse_production_doc, segment_reading
+from ..endpoints.production import PRODUCTION_DOCS
 from ..errors import IQGatewayError
 from ..models import EnergyReading, GatewayData
 from .sampling import finite, new_sample
@@ -129,20 +129,11 @@ def _plausible(base: _Reading, value: float, at: float, max_power_w: float) -> b
 
 
 def balanced_net_reading(data: GatewayData) -> EnergyReading | None:
-    """The net-consumption counters as the device sent them.
+    """The net-consumption counters as the device sent them (`GatewayData.consumption_net_device`).
 
-    Read from the production document itself when the snapshot carries it: the Gateway's
-    EnergyGuard treats lifetime counters as never stepping back, which a balanced counter does
-    whenever the house exports; this accumulator does its own, sign-aware glitch filtering.
-    """
-    for path in PRODUCTION_DOCS:
-        doc = data.raw.get(path)
-        if doc is None:
-            continue
-        parsed = parse_production_doc(doc)
-        if parsed is not None:
-            return segment_reading(parsed.net_consumption, data.phase_count)
-    return data.consumption_net
+    The Gateway's EnergyGuard holds a one-poll zero of this balanced counter, which a real reset also starts
+    with; this accumulator does its own, sign-aware glitch filtering."""
+    return data.consumption_net_device if data.consumption_net_device is not None else data.consumption_net
 
 
 class GridEnergy:

@@ -1,1 +1,40 @@
-"""Pure parsers, one module per endpoint family: decoded device JSON in, model parts out."""
+"""Pure parsers, one module per endpoint family: decoded device JSON in, model parts out.
+
+`FAMILIES` lists every family's description (`endpoints/family.py`), in the order the probe asks them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+
+from ..answer import Answer
+from . import acb, dry_contacts, ensemble, generator, home, inverters, livedata, meters, production, tariff
+from .family import EndpointFamily
+
+FAMILIES: tuple[EndpointFamily, ...] = (
+    production.FAMILY,
+    inverters.FAMILY,
+    meters.FAMILY,
+    ensemble.FAMILY,
+    dry_contacts.FAMILY,
+    tariff.FAMILY,
+    acb.FAMILY,
+    generator.FAMILY,
+    livedata.FAMILY,
+    home.FAMILY,
+)
+
+
+def probe_paths(families: tuple[EndpointFamily, ...] = FAMILIES) -> tuple[str, ...]:
+    """Every path the probe asks once (query included), in family order."""
+    return tuple(dict.fromkeys(path for family in families for path in family.paths))
+
+
+def usable_checks(families: tuple[EndpointFamily, ...] = FAMILIES) -> Mapping[str, Callable[[Answer], bool]]:
+    """Per path: what makes its decoded answer the expected document."""
+    return MappingProxyType({path: check for family in families for path, check in family.usable.items()})
+
+
+def slow_paths(families: tuple[EndpointFamily, ...] = FAMILIES) -> frozenset[str]:
+    return frozenset(path for family in families for path in family.slow)

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from ..models import AcBatteries, AcbUnit
+from .family import EndpointFamily
 from .production import ProductionDoc
 from .values import JsonDict, bool_at, dicts, int_like, mapping, num_at, str_at, strings
 
@@ -75,3 +78,12 @@ def parse_acb(doc: ProductionDoc | None, inventory: list[JsonDict] | None,
         batteries=doc.storage.active_count,
         units=units,
     )
+
+
+FAMILY = EndpointFamily(
+    name="acb",
+    paths=(INVENTORY_JSON,),
+    intervals=(("/inventory.json", 300.0),),
+    slow=frozenset({"/inventory.json"}),
+    usable=MappingProxyType({INVENTORY_JSON: lambda answer: answer.part(acb_inventory) is not None}),
+)

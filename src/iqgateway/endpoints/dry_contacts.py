@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
+from ..answer import Answer
 from ..models import DryContact
+from .family import EndpointFamily
 from .values import JsonDict, bool_at, dicts, mapping, num_at, str_at, strings
 
 DRY_CONTACTS = "/ivp/ensemble/dry_contacts"
@@ -54,3 +58,15 @@ def parse_dry_contacts(status_doc: object, settings_doc: object) -> dict[str, Dr
             settings_raw=conf,
         )
     return relays
+
+
+def _usable(answer: Answer) -> bool:
+    return answer.part(relays_by_id) is not None
+
+
+FAMILY = EndpointFamily(
+    name="dry_contacts",
+    paths=(DRY_CONTACTS, DRY_CONTACT_SETTINGS),
+    intervals=((DRY_CONTACTS, 300.0), (DRY_CONTACT_SETTINGS, 900.0)),
+    usable=MappingProxyType({DRY_CONTACTS: _usable, DRY_CONTACT_SETTINGS: _usable}),
+)

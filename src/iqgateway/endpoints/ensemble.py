@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import TypedDict
 
 from ..models import BatteryAggregate, EnchargeAggregate, EnchargeBattery, Enpower
+from .family import EVERY_CYCLE, EndpointFamily
 from .values import JsonDict, bool_at, dicts, int_at, int_like, mapping, num_at, scaled, str_at
 
 INVENTORY = "/ivp/ensemble/inventory"
@@ -106,8 +108,8 @@ def parse_encharge(groups: dict[str, list[JsonDict]] | None,
     return batteries or None
 
 
-class ControllerIdentity(TypedDict):
-    """The fields every controller of the inventory (Enpower, collar, C6 combiner) reports alike."""
+class IdentityFields(TypedDict):
+    """The fields of models.ControllerIdentity, which Enpower, Collar and C6Combiner extend."""
 
     serial_number: str
     part_number: str | None
@@ -126,8 +128,8 @@ def first_device(groups: dict[str, list[JsonDict]] | None, kind: str) -> JsonDic
     return devices[0] if devices and str_at(devices[0], "serial_num") else None
 
 
-def controller_identity(device: JsonDict) -> ControllerIdentity:
-    return ControllerIdentity(
+def controller_identity(device: JsonDict) -> IdentityFields:
+    return IdentityFields(
         serial_number=str_at(device, "serial_num") or "",
         part_number=str_at(device, "part_num"),
         admin_state=int_at(device, "admin_state"),
@@ -195,3 +197,15 @@ def battery_aggregate(secctrl: JsonDict | None) -> BatteryAggregate | None:
         return None
     return BatteryAggregate(soc_percent=soc, available_energy_wh=available,
                             max_available_capacity_wh=num_at(secctrl, "Max_energy"))
+
+
+FAMILY = EndpointFamily(
+    name="ensemble",
+    paths=(INVENTORY, SECCTRL, POWER),
+    intervals=((POWER, EVERY_CYCLE), (INVENTORY, 300.0), (SECCTRL, 300.0)),
+    usable=MappingProxyType({
+        INVENTORY: lambda answer: answer.part(inventory_devices) is not None,
+        SECCTRL: lambda answer: answer.part(parse_secctrl) is not None,
+        POWER: lambda answer: answer.part(parse_power_doc) is not None,
+    }),
+)

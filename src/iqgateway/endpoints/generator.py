@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
+from ..answer import Answer
 from ..models import Generator, GeneratorState
+from .family import EndpointFamily
 from .values import JsonDict, flag, int_at, mapping, num_at, str_at
 
 GENERATOR = "/ivp/ensemble/generator"
@@ -53,3 +57,15 @@ def parse_generator(state_doc: object, config_doc: object, schedule_doc: object,
         schedule=configured(schedule_doc),
         mode=configured(mode_doc),
     )
+
+
+def _usable(answer: Answer) -> bool:
+    return answer.part(mapping) is not None
+
+
+FAMILY = EndpointFamily(
+    name="generator",
+    paths=GENERATOR_PATHS,
+    intervals=((GENERATOR, 300.0), (GEN_CONFIG, 900.0), (GEN_SCHEDULE, 900.0), (GEN_MODE, 900.0)),
+    usable=MappingProxyType(dict.fromkeys(GENERATOR_PATHS, _usable)),
+)

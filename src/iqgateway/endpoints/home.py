@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .family import ON_DEMAND, EndpointFamily
 from .values import JsonDict, bool_at, dict_at, dicts, int_like, mapping, num_at, str_at
 
 
@@ -67,3 +68,9 @@ def parse_home(doc: object) -> HomeInfo | None:
     if info.timezone is None and info.software_build_epoch is None and network is None:
         return None
     return info
+
+
+HOME = "/home"
+
+# read only when asked for (Gateway.home()), never by an update, and not probed
+FAMILY = EndpointFamily(name="home", intervals=((HOME, ON_DEMAND),), slow=frozenset({HOME}))

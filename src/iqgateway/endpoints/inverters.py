@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
+from ..answer import Answer
 from ..models import Inverter
+from .family import CounterKind, EndpointFamily, GuardWatch
 from .values import JsonDict, dict_at, dicts, int_at, int_like, mapping, num_at, scaled, str_at
 
 DEVICE_DATA = "/ivp/pdm/device_data"
@@ -127,3 +131,21 @@ def _pcu(serial: str, channel: JsonDict) -> Inverter:
         last_report_duration_s=int_at(last, "duration"),
         source=DEVICE_DATA,
     )
+
+
+def _v1_usable(answer: Answer) -> bool:
+    # An empty list is what the device says during a reporting gap at night: keep the previous answer.
+    return bool(answer.json()) and answer.part(parse_v1_inverters) is not None
+
+
+FAMILY = EndpointFamily(
+    name="inverters",
+    paths=(V1_INVERTERS, DEVICE_DATA),
+    intervals=(("/api/v1/production/inverters", 300.0), ("/ivp/pdm/device_data", 300.0)),
+    usable=MappingProxyType({
+        V1_INVERTERS: _v1_usable,
+        DEVICE_DATA: lambda answer: answer.part(parse_device_data) is not None,
+    }),
+    guards=(GuardWatch("inverters", (("lifetime_energy_wh", CounterKind.LIFETIME),
+                                     ("energy_today_wh", CounterKind.TODAY)), keyed=True),),
+)

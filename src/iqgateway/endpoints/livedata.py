@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from ..models import PHASE_NAMES, LiveData, LiveMeter, LivePhasePower
+from .family import EndpointFamily
 from .values import JsonDict, dict_at, int_like, mapping, num_at, scaled, str_at
 
 LIVEDATA = "/ivp/livedata/status"
@@ -43,3 +46,11 @@ def parse_livedata(doc: object) -> LiveData | None:
         generator=_meter(dict_at(meters, "generator")),
         soc_percent=num_at(meters, "soc"),
     )
+
+
+# live data is polled on its own (live.LivePower) when asked for, never in the regular cycle
+FAMILY = EndpointFamily(
+    name="livedata",
+    paths=(LIVEDATA,),
+    usable=MappingProxyType({LIVEDATA: lambda answer: answer.part(parse_livedata) is not None}),
+)

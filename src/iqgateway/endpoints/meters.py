@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 
 from ..models import PHASE_NAMES, CtMeter, MeterReading
+from .family import EVERY_CYCLE, CounterKind, EndpointFamily, GuardWatch
 from .values import JsonDict, dicts, int_at, num_at, str_at, strings
 
 METERS = "/ivp/meters"
@@ -101,3 +103,16 @@ def join_readings(meters: tuple[CtMeter, ...], readings: Mapping[int, JsonDict])
                       for name, channel in zip(PHASE_NAMES, channels[:count], strict=False)}
         joined[meter.measurement_type] = _reading(entry, meter, phases)
     return joined
+
+
+FAMILY = EndpointFamily(
+    name="meters",
+    paths=(METERS, METER_READINGS),
+    intervals=((METER_READINGS, EVERY_CYCLE), (METERS, 3600.0)),
+    usable=MappingProxyType({
+        METERS: lambda answer: answer.part(parse_meters) is not None,
+        METER_READINGS: lambda answer: bool(answer.part(readings_by_eid)),
+    }),
+    guards=(GuardWatch("meters", (("energy_delivered_wh", CounterKind.LIFETIME),
+                                  ("energy_received_wh", CounterKind.LIFETIME)), keyed=True),),
+)

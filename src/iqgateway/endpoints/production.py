@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
+from ..answer import Answer
 from ..models import PHASE_NAMES, EnergyReading
+from .family import CounterKind, EndpointFamily, GuardWatch
 from .values import JsonDict, dicts, int_at, mapping, num_at, str_at
 
 PRODUCTION_DETAILS = "/production.json?details=1"
@@ -211,3 +214,36 @@ def all_zero(reading: EnergyReading) -> bool:
 def _has_any(reading: EnergyReading) -> bool:
     return any(v is not None for v in (reading.watts_now, reading.wh_today, reading.wh_last_seven_days,
                                        reading.wh_lifetime))
+
+
+def _doc_usable(answer: Answer) -> bool:
+    parsed = answer.part(parse_production_doc)
+    if parsed is None or not parsed.sound:
+        return False
+    if production_from_doc(parsed, 1) is not None:
+        return True
+    readings = (segment_reading(parsed.total_consumption, 1), segment_reading(parsed.net_consumption, 1))
+    return any(r is not None for r in readings) or parsed.has_active_storage
+
+
+_ENERGY_COUNTERS = (("wh_today", CounterKind.TODAY), ("wh_last_seven_days", CounterKind.WINDOW),
+                    ("wh_lifetime", CounterKind.LIFETIME))
+
+FAMILY = EndpointFamily(
+    name="production",
+    paths=(PRODUCTION_DETAILS, PRODUCTION_V1, PRODUCTION_HTML_ERA),
+    # the production source of an unmetered device is its live power: read every update
+    metered_intervals=(("/production.json", 300.0), ("/production", 300.0)),
+    slow=frozenset({"/production.json", "/production"}),
+    usable=MappingProxyType({
+        PRODUCTION_DETAILS: _doc_usable,
+        PRODUCTION_HTML_ERA: _doc_usable,
+        PRODUCTION_V1: lambda answer: v1_sound(answer.part(parse_v1_production)),
+    }),
+    guards=(
+        GuardWatch("production", _ENERGY_COUNTERS),
+        GuardWatch("consumption_total", _ENERGY_COUNTERS),
+        # the balanced net counter falls whenever the house exports
+        GuardWatch("consumption_net", (*_ENERGY_COUNTERS[:2], ("wh_lifetime", CounterKind.SIGNED))),
+    ),
+)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 from ..models import StorageMode, StorageSettings
+from .family import EndpointFamily
 from .values import JsonDict, bool_at, dict_at, mapping, num_at, str_at
 
 TARIFF = "/admin/lib/tariff"
@@ -40,3 +43,11 @@ def parse_storage_settings(doc: JsonDict | None) -> StorageSettings | None:
         date=date if isinstance(date, str) else (str(date) if num_at(settings, "date") is not None else None),
         opt_schedules=bool_at(settings, "opt_schedules"),
     )
+
+
+FAMILY = EndpointFamily(
+    name="tariff",
+    paths=(TARIFF,),
+    intervals=((TARIFF, 900.0),),
+    usable=MappingProxyType({TARIFF: lambda answer: answer.part(parse_tariff_doc) is not None}),
+)

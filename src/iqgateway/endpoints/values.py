@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from itertools import repeat
 from typing import Any
 
 import orjson
@@ -29,6 +30,11 @@ def load_json(body: bytes) -> object:
 
 def number(value: object) -> float | int | None:
     """A finite int or float (never a bool); anything else is None."""
+    kind = type(value)
+    if kind is int:
+        return value  # type: ignore[return-value]
+    if kind is float:
+        return value if math.isfinite(value) else None  # type: ignore[arg-type,return-value]
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     if isinstance(value, float) and not math.isfinite(value):
@@ -87,7 +93,7 @@ def array(value: object) -> list[Any] | None:
 
 
 def mapping(value: object) -> JsonDict | None:
-    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+    if isinstance(value, dict) and all(map(isinstance, value, repeat(str))):
         return value
     return None
 
@@ -136,9 +142,4 @@ def dict_at(doc: JsonDict | None, key: str) -> JsonDict | None:
 
 def answer_json(answer: Answer | None) -> object | None:
     """The decoded JSON of a successful answer; None for a failed, non-2xx, empty or non-JSON answer."""
-    if answer is None or not answer.ok:
-        return None
-    try:
-        return load_json(answer.body)
-    except ValueError:
-        return None
+    return None if answer is None else answer.json()
