@@ -37,11 +37,12 @@ _DEFAULT_INTERVALS: tuple[tuple[str, float | None], ...] = (
     ("/ivp/ensemble/secctrl", 300.0),
     ("/ivp/ensemble/dry_contacts", 300.0),
     ("/ivp/ensemble/generator", 300.0),
-    ("/admin/lib/tariff", 900.0),
-    ("/ivp/ss/dry_contact_settings", 900.0),
-    ("/ivp/ss/gen_config", 900.0),
-    ("/ivp/ss/gen_schedule", 900.0),
-    ("/ivp/ss/gen_mode", 900.0),
+    # settings: they change when someone changes them, and a write through the Gateway reads them back at once
+    ("/admin/lib/tariff", 3600.0),
+    ("/ivp/ss/dry_contact_settings", 3600.0),
+    ("/ivp/ss/gen_config", 3600.0),
+    ("/ivp/ss/gen_schedule", 3600.0),
+    ("/ivp/ss/gen_mode", 3600.0),
     ("/inventory.json", 300.0),
     ("/home", ON_DEMAND),
 )
@@ -50,6 +51,11 @@ _DEFAULT_INTERVALS: tuple[tuple[str, float | None], ...] = (
 _METERED_INTERVALS: tuple[tuple[str, float | None], ...] = (
     ("/production.json", 300.0),
     ("/production", 300.0),
+)
+# Used instead when the CT readings also carry the battery power (an enabled storage CT): the per-battery
+# breakdown of /ivp/ensemble/power follows every 5 minutes.
+_STORAGE_METERED_INTERVALS: tuple[tuple[str, float | None], ...] = (
+    ("/ivp/ensemble/power", 300.0),
 )
 
 
@@ -70,6 +76,9 @@ class Cadence:
     metered_intervals: Mapping[str, float | None] = field(
         default_factory=lambda: MappingProxyType(dict(_METERED_INTERVALS))
     )
+    storage_intervals: Mapping[str, float | None] = field(
+        default_factory=lambda: MappingProxyType(dict(_STORAGE_METERED_INTERVALS))
+    )
     default_s: float | None = EVERY_CYCLE
     report_grace_s: float = 20.0
     # /info is read again this often to notice a firmware upgrade (None: never)
@@ -78,11 +87,15 @@ class Cadence:
     @classmethod
     def every_cycle(cls) -> Cadence:
         """Read every endpoint on every update (the behaviour of simpler clients)."""
-        return cls(intervals=MappingProxyType({}), metered_intervals=MappingProxyType({}), default_s=EVERY_CYCLE)
+        return cls(intervals=MappingProxyType({}), metered_intervals=MappingProxyType({}),
+                   storage_intervals=MappingProxyType({}), default_s=EVERY_CYCLE)
 
-    def interval(self, path: str, *, metered: bool = False) -> float | None:
-        """Seconds between reads of `path`; `metered`: the update also reads live CT power."""
+    def interval(self, path: str, *, metered: bool = False, storage_metered: bool = False) -> float | None:
+        """Seconds between reads of `path`; `metered`: the update also reads live CT power;
+        `storage_metered`: those readings carry the battery power as well."""
         bare = path.split("?", 1)[0]
+        if storage_metered and (prefix := _longest_prefix(bare, self.storage_intervals)) is not None:
+            return self.storage_intervals[prefix]
         if metered and (prefix := _longest_prefix(bare, self.metered_intervals)) is not None:
             return self.metered_intervals[prefix]
         prefix = _longest_prefix(bare, self.intervals)
@@ -109,6 +122,14 @@ def meters_carry_power(features: Features) -> bool:
     return MeasurementType.PRODUCTION in enabled and (not consumption or MeasurementType.NET_CONSUMPTION in enabled)
 
 
+def meters_carry_storage(features: Features) -> bool:
+    """The CT readings carry the site's battery power: an enabled storage CT, and no AC batteries (whose
+    power only the production document's `storage` section gives)."""
+    if Feature.ACB in features.names:
+        return False
+    return any(meter.enabled and meter.measurement_type == MeasurementType.STORAGE for meter in features.ct_meters)
+
+
 class Schedule:
     """Due times per endpoint for one Gateway (mutable; not shared).
 
@@ -125,18 +146,23 @@ class Schedule:
         self._metered = False  # the updates read live CT power (see Cadence.metered_intervals)
         # the CT readings give every power figure of the production document (set from the probe)
         self.meters_carry_power = False
+        # ... and the battery power too: a storage CT (set from the probe)
+        self.meters_carry_storage = False
+        self._storage_metered = False
 
-    def _interval(self, path: str) -> float | None:
-        return self.cadence.interval(path, metered=self._metered)
+    def interval(self, path: str) -> float | None:
+        """Seconds between reads of `path` as the last due() found the live readings (before any stretch)."""
+        return self.cadence.interval(path, metered=self._metered, storage_metered=self._storage_metered)
 
     def due(self, paths: Iterable[str], now: float) -> tuple[str, ...]:
         """The paths (in the order given) an update at `now` reads; `paths` is every path updates read."""
         paths = tuple(paths)
         self._metered = (self.meters_carry_power and LIVE_POWER_PATH in paths
                          and self.cadence.interval(LIVE_POWER_PATH) == EVERY_CYCLE)
+        self._storage_metered = self._metered and self.meters_carry_storage
         out = []
         for path in paths:
-            interval = self._interval(path)
+            interval = self.interval(path)
             if interval is None:
                 continue
             next_due = self._next_due.get(path)
@@ -157,7 +183,7 @@ class Schedule:
 
     def fetched(self, path: str, now: float) -> None:
         """An attempt was made at `now` (good or failed): the next one is due after the interval."""
-        interval = self._interval(path)
+        interval = self.interval(path)
         if interval is None:
             self._next_due.pop(path, None)
             return
@@ -176,7 +202,7 @@ class Schedule:
         away, or an interval away when no report time falls there: the alignment moves the phase once and
         never adds a read (a replayed, unchanging report time too).
         """
-        interval = self._interval(path)
+        interval = self.interval(path)
         if not interval or (self.governor is not None and self.governor.stretch(path) > 1):
             return
         due = last_report + interval + self.cadence.report_grace_s
