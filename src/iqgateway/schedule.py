@@ -1,10 +1,10 @@
 """Per-endpoint cadence: which endpoints an update reads now.
 
 A device's CPU is weak and most of its data changes slowly, so each endpoint family is read
-only as often as its data changes: live power every cycle, inverter reports on the inverters'
-reporting period, configuration every few minutes, `/home` only on demand (never by an update). A
-failing endpoint is tried again at its next due time; after a write, the Gateway reads the endpoints it
-touched back at once.
+only as often as its data changes: live power every cycle (from one document where one carries it all),
+inverter reports on the inverters' reporting period, device state every 5 minutes, settings hourly,
+`/home` only on demand (never by an update). A failing endpoint is tried again at its next due time;
+after a write, the Gateway reads the endpoints it touched back at once.
 """
 
 from __future__ import annotations
