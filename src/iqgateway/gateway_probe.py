@@ -19,7 +19,7 @@ from .freshness import PowerWatch
 from .models import DeviceInfo, Features
 from .probe import decide_features, probe_paths
 from .rounds import Round
-from .schedule import Schedule, meters_carry_power
+from .schedule import Schedule, meters_carry_power, meters_carry_storage
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -125,6 +125,7 @@ class GatewayProbe(abc.ABC):
         self._cache.clear()
         self._schedule.reset()
         self._schedule.meters_carry_power = meters_carry_power(features)
+        self._schedule.meters_carry_storage = meters_carry_storage(features)
         self._cache.keep_probe_answers(answers, features.endpoints)
         self._power.reset()
         return features

@@ -120,7 +120,7 @@ class GatewayViews:
         interval it is read at now and the minutes of the hour it is kept away from."""
         report = self._governor.as_dict(self._clock())
         for path, entry in report["endpoints"].items():
-            interval = self._schedule.cadence.interval(path, metered=self._schedule.metered)
+            interval = self._schedule.interval(path)
             entry["interval_s"] = None if interval is None else self._governor.stretched(path, interval)
         return report
 

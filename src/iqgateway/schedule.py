@@ -1,10 +1,10 @@
 """Per-endpoint cadence: which endpoints an update reads now.
 
 A device's CPU is weak and most of its data changes slowly, so each endpoint family is read
-only as often as its data changes: live power every cycle, inverter reports on the inverters'
-reporting period, configuration every few minutes, `/home` only on demand (never by an update). A
-failing endpoint is tried again at its next due time; after a write, the Gateway reads the endpoints it
-touched back at once.
+only as often as its data changes: live power every cycle (from one document where one carries it all),
+inverter reports on the inverters' reporting period, device state every 5 minutes, settings hourly,
+`/home` only on demand (never by an update). A failing endpoint is tried again at its next due time;
+after a write, the Gateway reads the endpoints it touched back at once.
 """
 
 from __future__ import annotations
@@ -33,6 +33,10 @@ _DEFAULT_INTERVALS: tuple[tuple[str, float | None], ...] = tuple(
 # (slow) production documents give the energy counters.
 _METERED_INTERVALS: tuple[tuple[str, float | None], ...] = tuple(
     entry for family in FAMILIES for entry in family.metered_intervals)
+# Used instead when the CT readings also carry the battery power (an enabled storage CT): the per-battery
+# breakdown of /ivp/ensemble/power follows every 5 minutes.
+_STORAGE_METERED_INTERVALS: tuple[tuple[str, float | None], ...] = tuple(
+    entry for family in FAMILIES for entry in family.storage_metered_intervals)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,9 @@ class Cadence:
     metered_intervals: Mapping[str, float | None] = field(
         default_factory=lambda: MappingProxyType(dict(_METERED_INTERVALS))
     )
+    storage_intervals: Mapping[str, float | None] = field(
+        default_factory=lambda: MappingProxyType(dict(_STORAGE_METERED_INTERVALS))
+    )
     default_s: float | None = EVERY_CYCLE
     report_grace_s: float = 20.0
     # /info is read again this often to notice a firmware upgrade (None: never)
@@ -60,11 +67,15 @@ class Cadence:
     @classmethod
     def every_cycle(cls) -> Cadence:
         """Read every endpoint on every update (the behaviour of simpler clients)."""
-        return cls(intervals=MappingProxyType({}), metered_intervals=MappingProxyType({}), default_s=EVERY_CYCLE)
+        return cls(intervals=MappingProxyType({}), metered_intervals=MappingProxyType({}),
+                   storage_intervals=MappingProxyType({}), default_s=EVERY_CYCLE)
 
-    def interval(self, path: str, *, metered: bool = False) -> float | None:
-        """Seconds between reads of `path`; `metered`: the update also reads live CT power."""
+    def interval(self, path: str, *, metered: bool = False, storage_metered: bool = False) -> float | None:
+        """Seconds between reads of `path`; `metered`: the update also reads live CT power;
+        `storage_metered`: those readings carry the battery power as well."""
         bare = path.split("?", 1)[0]
+        if storage_metered and (prefix := _longest_prefix(bare, self.storage_intervals)) is not None:
+            return self.storage_intervals[prefix]
         if metered and (prefix := _longest_prefix(bare, self.metered_intervals)) is not None:
             return self.metered_intervals[prefix]
         prefix = _longest_prefix(bare, self.intervals)
@@ -91,6 +102,14 @@ def meters_carry_power(features: Features) -> bool:
     return MeasurementType.PRODUCTION in enabled and (not consumption or MeasurementType.NET_CONSUMPTION in enabled)
 
 
+def meters_carry_storage(features: Features) -> bool:
+    """The CT readings carry the site's battery power: an enabled storage CT, and no AC batteries (whose
+    power only the production document's `storage` section gives)."""
+    if Feature.ACB in features.names:
+        return False
+    return any(meter.enabled and meter.measurement_type == MeasurementType.STORAGE for meter in features.ct_meters)
+
+
 class Schedule:
     """Due times per endpoint for one Gateway (mutable; not shared).
 
@@ -107,18 +126,23 @@ class Schedule:
         self._metered = False  # the updates read live CT power (see Cadence.metered_intervals)
         # the CT readings give every power figure of the production document (set from the probe)
         self.meters_carry_power = False
+        # ... and the battery power too: a storage CT (set from the probe)
+        self.meters_carry_storage = False
+        self._storage_metered = False
 
-    def _interval(self, path: str) -> float | None:
-        return self.cadence.interval(path, metered=self._metered)
+    def interval(self, path: str) -> float | None:
+        """Seconds between reads of `path` as the last due() found the live readings (before any stretch)."""
+        return self.cadence.interval(path, metered=self._metered, storage_metered=self._storage_metered)
 
     def due(self, paths: Iterable[str], now: float) -> tuple[str, ...]:
         """The paths (in the order given) an update at `now` reads; `paths` is every path updates read."""
         paths = tuple(paths)
         self._metered = (self.meters_carry_power and LIVE_POWER_PATH in paths
                          and self.cadence.interval(LIVE_POWER_PATH) == EVERY_CYCLE)
+        self._storage_metered = self._metered and self.meters_carry_storage
         out = []
         for path in paths:
-            interval = self._interval(path)
+            interval = self.interval(path)
             if interval is None:
                 continue
             next_due = self._next_due.get(path)
@@ -139,7 +163,7 @@ class Schedule:
 
     def fetched(self, path: str, now: float) -> None:
         """An attempt was made at `now` (good or failed): the next one is due after the interval."""
-        interval = self._interval(path)
+        interval = self.interval(path)
         if interval is None:
             self._next_due.pop(path, None)
             return
@@ -158,7 +182,7 @@ class Schedule:
         away, or an interval away when no report time falls there: the alignment moves the phase once and
         never adds a read (a replayed, unchanging report time too).
         """
-        interval = self._interval(path)
+        interval = self.interval(path)
         if not interval or (self.governor is not None and self.governor.stretch(path) > 1):
             return
         due = last_report + interval + self.cadence.report_grace_s

@@ -102,12 +102,18 @@ CADENCE = Cadence(intervals=MappingProxyType({**Cadence().intervals, PATH: 60.0}
 async def test_no_request_in_the_quiet_window_nor_at_learned_hang_minutes_and_power_stays_fresh() -> None:
     start = datetime(2026, 6, 20, 20, 0, tzinfo=ZONE)
     clock = SimClock(start, speed=0, tz=ZONE)
-    asked: Counter[tuple[int, int, str]] = Counter()  # (hour, minute, path) -> requests
+    asked: Counter[tuple[int, int, str]] = Counter()  # (hour, minute, path) -> requests the device counted
+    sent: Counter[tuple[int, int, str]] = Counter()  # (hour, minute, path) -> requests the Gateway sent
+
+    def on_request(path: str) -> None:
+        moment = datetime.fromtimestamp(clock.timestamp(), ZONE)
+        sent[moment.hour, moment.minute, path] += 1
+
     async with SimulatedEnvoy(make_profile(PROFILE, clock=clock)) as envoy:
         envoy.faults.add("stall", seconds=3)
         envoy.faults.add("hourly", PATH, minute=15, seconds=3)
         gateway = Gateway(envoy.url, token=envoy.mint_token(), cadence=CADENCE, clock=clock.timestamp, tz=ZONE,
-                          request_timeout=1.0)
+                          request_timeout=1.0, on_request=on_request)
         try:
             for _ in range(6 * 60):
                 now = datetime.fromtimestamp(clock.timestamp(), ZONE)
@@ -125,12 +131,18 @@ async def test_no_request_in_the_quiet_window_nor_at_learned_hang_minutes_and_po
             report = gateway.load_report()
         finally:
             await gateway.close()
-    assert sum(n for (h, m, _), n in asked.items() if (h, m) >= (22, 58) and (h, m) < (23, 6)) == 0
-    assert 15 in report["endpoints"][PATH]["hang_minutes"]
-    hangs_per_hour = {hour: sum(n for (h, m, p), n in asked.items() if h == hour and p == PATH and m in (15, 16))
-                      for hour in (20, 21, 22, 23, 0, 1)}
-    assert hangs_per_hour[20] >= 1  # met the hang before it was learned (20:15 and 21:15)
-    assert hangs_per_hour[21] >= 1
-    assert [hangs_per_hour[h] for h in (22, 23, 0, 1)] == [0, 0, 0, 0]
+    for counts in (asked, sent):
+        assert sum(n for (h, m, _), n in counts.items() if (22, 58) <= (h, m) < (23, 6)) == 0
+    # the simulator hangs device_data at minutes 15 and 16 of every hour; a hang stretches its interval, so
+    # only 15 is met twice (20:15, 21:15) and learned; the margin keeps 16 away too
+    learned = report["endpoints"][PATH]["hang_minutes"]
+    assert learned == [15]
+    avoided = {(m + d) % 60 for m in learned for d in (-1, 0, 1)}  # avoid_margin_min = 1
+    assert {15, 16} <= avoided
+    assert sum(n for (h, m, p), n in sent.items() if p == PATH and h in (20, 21) and m == 15) == 2
+    learned_hours = (22, 23, 0, 1)
+    assert sum(n for (h, m, p), n in sent.items() if p == PATH and h in learned_hours and m in avoided) == 0
+    # device_data is still read in every hour, away from those minutes
+    assert all(sum(n for (h, _, p), n in sent.items() if p == PATH and h == hour) >= 20 for hour in learned_hours)
     assert report["policy"]["quiet_start"] == "22:58"
     assert report["endpoints"][LIVE]["interval_s"] == 0.0

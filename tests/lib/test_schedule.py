@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from iqgateway import Cadence
-from iqgateway.schedule import Schedule, meters_carry_power
+from iqgateway.schedule import Schedule, meters_carry_power, meters_carry_storage
 from iqgateway.simulator.testing import replay_envoy
 from tests.lib.conftest import connected
 from tests.lib.test_assemble_captures import read_capture
@@ -34,7 +34,9 @@ def test_default_cadence_per_family() -> None:
     assert cadence.interval("/api/v1/production/inverters") == 300
     assert cadence.interval("/ivp/pdm/device_data") == 300
     assert cadence.interval("/ivp/meters") == 3600
-    assert cadence.interval("/admin/lib/tariff") == 900
+    assert cadence.interval("/admin/lib/tariff") == 3600
+    assert cadence.interval("/ivp/ss/dry_contact_settings") == 3600
+    assert cadence.interval("/ivp/ss/gen_mode") == 3600
     assert cadence.interval("/inventory.json?deleted=1") == 300
     assert cadence.interval("/home") is None
     # with live CT power, the production documents only give energy counters: every 5 minutes
@@ -42,6 +44,11 @@ def test_default_cadence_per_family() -> None:
     assert cadence.interval("/production", metered=True) == 300
     assert cadence.interval("/api/v1/production", metered=True) == 0
     assert cadence.interval("/ivp/meters/readings", metered=True) == 0
+    assert cadence.interval("/ivp/ensemble/power", metered=True) == 0
+    # a storage CT: the readings carry the battery power, the per-battery breakdown follows every 5 minutes
+    assert cadence.interval("/ivp/ensemble/power", metered=True, storage_metered=True) == 300
+    assert cadence.interval("/ivp/meters/readings", metered=True, storage_metered=True) == 0
+    assert cadence.interval("/production.json?details=1", metered=True, storage_metered=True) == 300
     every = Cadence.every_cycle()
     assert all(every.interval(p) == 0 for p in PATHS)
 
@@ -200,6 +207,32 @@ async def test_identity_check_notices_a_firmware_upgrade() -> None:
 )
 def test_which_ct_readings_carry_the_power(capture: str, carry: bool) -> None:
     assert meters_carry_power(read_capture(capture).features) is carry
+
+
+@pytest.mark.parametrize(
+    ("capture", "carry"),
+    [("8.2.4286_with_3cts_and_battery_split", True), ("8.3.5169_with_generator", False),
+     ("7.6.175_standard", False), ("8.2.4382_ACB", False)],
+)
+def test_which_ct_readings_carry_the_battery_power(capture: str, carry: bool) -> None:
+    assert meters_carry_storage(read_capture(capture).features) is carry
+
+
+async def test_with_a_storage_ct_battery_power_comes_from_the_readings_alone() -> None:
+    clock = FakeClock(1_780_000_000.0)
+    async with (
+        replay_envoy("8.2.4286_with_3cts_and_battery_split") as envoy,
+        connected(envoy, clock=clock) as gateway,
+    ):
+        await gateway.update()
+        envoy.stats.reset()
+        for _ in range(10):
+            clock.advance(60)
+            data = await gateway.update()
+            assert data.endpoints["/ivp/meters/readings"].fetched_at == clock.now
+        assert envoy.stats.count("/ivp/meters/readings") == 10
+        assert envoy.stats.count("/ivp/ensemble/power") == 2  # every 5 minutes, not every update
+    assert data.meters["storage"].active_power_w == pytest.approx(-7083.656, abs=0.01)  # the capture's storage CT
 
 
 class FakeClock:

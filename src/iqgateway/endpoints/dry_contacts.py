@@ -67,6 +67,6 @@ def _usable(answer: Answer) -> bool:
 FAMILY = EndpointFamily(
     name="dry_contacts",
     paths=(DRY_CONTACTS, DRY_CONTACT_SETTINGS),
-    intervals=((DRY_CONTACTS, 300.0), (DRY_CONTACT_SETTINGS, 900.0)),
+    intervals=((DRY_CONTACTS, 300.0), (DRY_CONTACT_SETTINGS, 3600.0)),
     usable=MappingProxyType({DRY_CONTACTS: _usable, DRY_CONTACT_SETTINGS: _usable}),
 )

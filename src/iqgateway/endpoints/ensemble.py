@@ -203,6 +203,7 @@ FAMILY = EndpointFamily(
     name="ensemble",
     paths=(INVENTORY, SECCTRL, POWER),
     intervals=((POWER, EVERY_CYCLE), (INVENTORY, 300.0), (SECCTRL, 300.0)),
+    storage_metered_intervals=((POWER, 300.0),),
     usable=MappingProxyType({
         INVENTORY: lambda answer: answer.part(inventory_devices) is not None,
         SECCTRL: lambda answer: answer.part(parse_secctrl) is not None,

@@ -44,7 +44,8 @@ class EndpointFamily:
 
     `paths`: what the probe asks once at setup (query included). `intervals`: path prefix (no query) ->
     seconds between reads (EVERY_CYCLE, or ON_DEMAND: never by an update); `metered_intervals` replace
-    them when live power comes from the CT readings. `slow`: bare paths a device answers slowly (they get a
+    them when live power comes from the CT readings, `storage_metered_intervals` when the CT readings also carry
+    the battery power (an enabled storage CT). `slow`: bare paths a device answers slowly (they get a
     longer timeout). `usable`: per path, whether a JSON answer is the expected document (paths not listed
     only need to be JSON). `guards`: the energy counters of its part of the snapshot.
     """
@@ -53,6 +54,7 @@ class EndpointFamily:
     paths: tuple[str, ...] = ()
     intervals: tuple[tuple[str, float | None], ...] = ()
     metered_intervals: tuple[tuple[str, float | None], ...] = ()
+    storage_metered_intervals: tuple[tuple[str, float | None], ...] = ()
     slow: frozenset[str] = frozenset()
     usable: Mapping[str, Callable[[Answer], bool]] = field(default_factory=lambda: MappingProxyType({}))
     guards: tuple[GuardWatch, ...] = ()

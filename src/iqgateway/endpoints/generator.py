@@ -66,6 +66,6 @@ def _usable(answer: Answer) -> bool:
 FAMILY = EndpointFamily(
     name="generator",
     paths=GENERATOR_PATHS,
-    intervals=((GENERATOR, 300.0), (GEN_CONFIG, 900.0), (GEN_SCHEDULE, 900.0), (GEN_MODE, 900.0)),
+    intervals=((GENERATOR, 300.0), (GEN_CONFIG, 3600.0), (GEN_SCHEDULE, 3600.0), (GEN_MODE, 3600.0)),
     usable=MappingProxyType(dict.fromkeys(GENERATOR_PATHS, _usable)),
 )

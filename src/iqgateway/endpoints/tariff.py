@@ -48,6 +48,6 @@ def parse_storage_settings(doc: JsonDict | None) -> StorageSettings | None:
 FAMILY = EndpointFamily(
     name="tariff",
     paths=(TARIFF,),
-    intervals=((TARIFF, 900.0),),
+    intervals=((TARIFF, 3600.0),),
     usable=MappingProxyType({TARIFF: lambda answer: answer.part(parse_tariff_doc) is not None}),
 )
