@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
+from ..corrections.half_lifetime import at_least_half_lifetime
 from ..errors import InvalidState
 from .sampling import finite
 
@@ -233,11 +234,11 @@ def _reading(triple: object, name: str) -> _Reading | None:
 
 
 def _below_half(value: float, lifetime: float, signed: bool) -> bool:
-    """The acceptance rule for a device figure: a daily figure of half the lifetime counter is not daily."""
+    """A device figure that can be daily: below half its counter (a signed balance: on either side of zero)."""
     if signed:
-        return abs(value) <= JUMP_WH and not (lifetime > 0 and value >= lifetime / 2) and not (
-            lifetime < 0 and value <= lifetime / 2)
-    return 0 <= value <= lifetime and value < lifetime / 2
+        return abs(value) <= JUMP_WH and not at_least_half_lifetime(value, lifetime) and not (
+            at_least_half_lifetime(-value, -lifetime))
+    return 0 <= value <= lifetime and not at_least_half_lifetime(value, lifetime)
 
 
 class DailyEnergy:
