@@ -11,9 +11,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .corrections.record import Correction
+
+if TYPE_CHECKING:
+    from .derived.daily_energy import DailyFigures
 
 # Phase names used as keys of every per-phase mapping.
 PHASE_NAMES: tuple[str, str, str] = ("L1", "L2", "L3")
@@ -467,3 +470,6 @@ class GatewayData:
     corrections: tuple[Correction, ...] = ()
     # part name ("production", "meters", "encharge", ...) -> epoch seconds of its newest real answer
     parts_updated_at: Mapping[str, float | None] = field(default_factory=dict)
+    # With a site time zone: every lifetime counter's today / last seven days at local midnight
+    # (derived/daily_readings.py: "production", "grid.imported", "battery.charged", ...)
+    daily: Mapping[str, DailyFigures] = field(default_factory=dict)
