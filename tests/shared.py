@@ -50,3 +50,11 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
     return port
+
+
+def accepts_rebuilt_daily(device: float | None, lifetime: float | None, got: float | None) -> bool:
+    """Where a reference's daily or 7-day figure is at least half its lifetime counter (not a daily figure),
+    ours may be null or a rebuilt, smaller one (up to 0.5 % over for rounding); anywhere else it must match."""
+    if device is None or lifetime is None or lifetime <= 0 or device < lifetime / 2:
+        return False
+    return got is None or 0 <= got <= device * 1.005

@@ -56,6 +56,7 @@ from .sensor_common import (
     enum_value,
     has,
 )
+from .sensor_daily import daily_sensors
 from .sensor_hardware import (
     ACB_GROUP_SENSORS,
     ACB_UNIT_SENSORS,
@@ -349,6 +350,7 @@ def all_sensor_descriptions() -> tuple[EnvoySensorEntityDescription[Any], ...]:
     """Every sensor description, Envoy first (its device must exist before devices that name it as via)."""
     return (
         *energy_flow_sensors(),
+        *daily_sensors(),
         *ct_sensors(),
         *ENVOY_BATTERY_SENSORS,
         *INVERTER_SENSORS,

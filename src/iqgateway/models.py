@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .corrections.record import Correction
 from .models_hardware import (
@@ -64,6 +64,9 @@ __all__ = [
     "StorageMode",
     "StorageSettings",
 ]
+
+if TYPE_CHECKING:
+    from .derived.daily_energy import DailyFigures
 
 # Phase names used as keys of every per-phase mapping.
 PHASE_NAMES: tuple[str, str, str] = ("L1", "L2", "L3")
@@ -281,6 +284,9 @@ class GatewayData:
     consumption_net_device: EnergyReading | None = None
     # part name ("production", "meters", "encharge", ...) -> epoch seconds of its newest real answer
     parts_updated_at: Mapping[str, float | None] = field(default_factory=dict)
+    # With a site time zone: every lifetime counter's today / last seven days at local midnight
+    # (derived/daily_readings.py: "production", "grid.imported", "battery.charged", ...)
+    daily: Mapping[str, DailyFigures] = field(default_factory=dict)
 
     def to_dict(self, *, raw: bool = False) -> dict[str, Any]:
         """Every field as plain JSON values (`iqgateway.snapshot.to_dict`)."""

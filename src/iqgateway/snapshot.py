@@ -121,4 +121,5 @@ def snapshot_dict(data: GatewayData) -> dict[str, Any]:
         "parts_updated_at": plain(data.parts_updated_at),
         "endpoints": {path: plain(status) for path, status in data.endpoints.items()},
         "corrections": [plain(correction) for correction in data.corrections],
+        "daily": {key: plain(figures) for key, figures in sorted(data.daily.items())},
     }

@@ -22,7 +22,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
-from tests.shared import REFS_HA_CORE
+from tests.shared import REFS_HA_CORE, accepts_rebuilt_daily
 
 # HA core 2026.11's corrections of 2025.4.4's battery sensors: (platform, key) -> accepted values.
 FIXES_2026: dict[tuple[str, str], dict[str, Any]] = {
@@ -186,12 +186,10 @@ def rebuilt_daily(core: dict[str, Any], key: str, ours: dict[str, Any]) -> bool:
         return False
     lifetime = _wh(core["entities"].get(f"{match['head']}lifetime_{match['kind']}{match['line'] or ''}"))
     device = _wh(core["entities"].get(key))
-    if lifetime is None or device is None or lifetime <= 0 or device < lifetime / 2:
-        return False
     if ours.get("state") in ("unknown", None):
-        return True
+        return accepts_rebuilt_daily(device, lifetime, None)
     value = _wh(ours)
-    return value is not None and 0 <= value <= device * 1.005
+    return value is not None and accepts_rebuilt_daily(device, lifetime, value)
 
 
 def _loose_entity_id(entity_id: str, serial: str) -> str:

@@ -198,6 +198,23 @@ REFERENCES: dict[str, dict[str, tuple[str, ...]]] = {
         "inventory.json_deleted_1": (GEN,),
         "home": (GEN,),
     },
+    "battery-total-ct": {
+        "production.json_details_1": (GEN,),
+        "production.json": (GEN,),
+        "production": (GEN,),
+        "api_v1_production": (GEN,),
+        "api_v1_production_inverters": (GEN,),
+        "ivp_pdm_device_data": (GEN,),
+        "ivp_meters": (GEN, BAT_SPLIT),
+        "ivp_meters_readings": (GEN, BAT_SPLIT),
+        "ivp_meters_reports": (GEN,),
+        "ivp_ensemble_inventory": (GEN, BAT_SPLIT),
+        "ivp_ensemble_power": (GEN, BAT_SPLIT),
+        "ivp_ensemble_secctrl": (GEN,),
+        "admin_lib_tariff": (GEN,),
+        "inventory.json_deleted_1": (GEN,),
+        "home": (GEN,),
+    },
     "battery-eu": {
         "production.json_details_1": (BAT_SPLIT, THREE),
         "production": (DD,),
@@ -475,6 +492,7 @@ def test_defaults_and_counts_per_profile(sources: dict[str, ProfileSource]) -> N
         "full-us": 20,
         "acb": 8 + 2,  # AC Batteries are listed with devType 11
         "collar": 17,
+        "battery-total-ct": 16,
     }
     meters = get_json(sources["collar"], "/ivp/meters")
     assert [(m["measurementType"], m["state"]) for m in meters] == [

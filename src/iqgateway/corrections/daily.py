@@ -11,13 +11,14 @@ from __future__ import annotations
 import dataclasses
 
 from ..models import EnergyReading
+from .half_lifetime import at_least_half_lifetime
 from .record import Correction, CorrectionKind
 
 _FIGURES = ("wh_today", "wh_last_seven_days")
 
 
 def implausible(figure: float | None, lifetime: float | None) -> bool:
-    return figure is not None and lifetime is not None and lifetime > 0 and figure >= 0.5 * lifetime
+    return figure is not None and lifetime is not None and at_least_half_lifetime(figure, lifetime)
 
 
 def plausible_daily(reading: EnergyReading | None, path: str) -> tuple[EnergyReading | None, list[Correction]]:

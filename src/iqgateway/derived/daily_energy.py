@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
+from ..corrections.half_lifetime import at_least_half_lifetime
 from ..errors import InvalidState
 from .sampling import finite
 
@@ -110,7 +111,7 @@ def local_day(at: float, tz: tzinfo) -> date:
 class _Counter:
     """One lifetime counter's readings and midnight closes."""
 
-    __slots__ = ("closes", "offset", "pending", "ref", "seeded", "signed")
+    __slots__ = ("closes", "fall", "offset", "pending", "ref", "rise", "seeded", "signed")
 
     def __init__(self, signed: bool) -> None:
         self.signed = signed
@@ -119,6 +120,9 @@ class _Counter:
         self.pending: _Reading | None = None  # an implausible reading, kept to see whether it persists
         self.closes: dict[date, float] = {}  # local day -> continuous total at its midnight
         self.seeded: set[date] = set()  # the days whose close came from the device's figure
+        # A signed balance's rises and falls taken so far (grid import and export of the net counter)
+        self.rise = 0.0
+        self.fall = 0.0
 
     def plausible_step(self, base: _Reading, raw: float) -> bool:
         step = raw - base.raw
@@ -151,6 +155,9 @@ class _Counter:
         return False
 
     def _take(self, ref: _Reading, new: _Reading, *, tz: tzinfo, within_s: float, hint: float | None) -> None:
+        if self.signed:
+            self.rise += max(new.total - ref.total, 0.0)
+            self.fall += max(ref.total - new.total, 0.0)
         self.offset = new.total - new.raw
         self.pending = None
         self.ref = new
@@ -181,6 +188,8 @@ class _Counter:
             "pending": None if self.pending is None else [self.pending.raw, self.pending.at, self.pending.total],
             "closes": {day.isoformat(): total for day, total in sorted(self.closes.items())},
             "seeded": sorted(day.isoformat() for day in self.seeded),
+            "rise": self.rise,
+            "fall": self.fall,
         }
 
     @classmethod
@@ -209,6 +218,10 @@ class _Counter:
         if not isinstance(seeded, list):
             raise ValueError("seeded is not a list of dates")
         counter.seeded = {_date(day) for day in seeded}
+        rise, fall = finite(state.get("rise", 0.0)), finite(state.get("fall", 0.0))
+        if rise is None or fall is None or rise < 0 or fall < 0:
+            raise ValueError("rise / fall is not a number of at least 0")
+        counter.rise, counter.fall = rise, fall
         return counter
 
 
@@ -233,11 +246,11 @@ def _reading(triple: object, name: str) -> _Reading | None:
 
 
 def _below_half(value: float, lifetime: float, signed: bool) -> bool:
-    """The acceptance rule for a device figure: a daily figure of half the lifetime counter is not daily."""
+    """A device figure that can be daily: below half its counter (a signed balance: on either side of zero)."""
     if signed:
-        return abs(value) <= JUMP_WH and not (lifetime > 0 and value >= lifetime / 2) and not (
-            lifetime < 0 and value <= lifetime / 2)
-    return 0 <= value <= lifetime and value < lifetime / 2
+        return abs(value) <= JUMP_WH and not at_least_half_lifetime(value, lifetime) and not (
+            at_least_half_lifetime(-value, -lifetime))
+    return 0 <= value <= lifetime and not at_least_half_lifetime(value, lifetime)
 
 
 class DailyEnergy:
@@ -267,6 +280,11 @@ class DailyEnergy:
         """The midnight closes kept for `key` (local day -> lifetime at its midnight, continuous)."""
         counter = self._counters.get(key)
         return dict(counter.closes) if counter is not None else {}
+
+    def balance(self, key: str) -> tuple[float, float] | None:
+        """A signed counter's rises and falls so far (Wh; net consumption: imported, exported); None if not signed."""
+        counter = self._counters.get(key)
+        return (counter.rise, counter.fall) if counter is not None and counter.signed else None
 
     def observe(self, key: str, at: float, lifetime_wh: float | None, *, device_today_wh: float | None = None,
                 device_seven_days_wh: float | None = None, signed: bool = False,

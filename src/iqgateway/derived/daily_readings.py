@@ -4,12 +4,18 @@ Counters: production, total consumption, net consumption (a signed balance), eac
 phase ("production", "production.L1", ...), and each CT's delivered and received counters
 ("meters.net-consumption.delivered", ...: grid import and export). The device's own figures stay in the
 reading (`device_wh_today`, `device_wh_last_seven_days`), flagged when they disagree.
+
+Every counter's figures go into `GatewayData.daily`, with four named ones where the site has their counters:
+"grid.imported" / "grid.exported" (the net-consumption CT's delivered / received counters; on a
+total-consumption CT site the rises and falls of the balanced net counter, counted as DailyEnergy takes its
+readings) and "battery.charged" / "battery.discharged" (the storage CT's received / delivered counters).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from types import MappingProxyType
 
 from ..models import EnergyReading, GatewayData, MeterReading
 from .daily_energy import DailyEnergy, DailyFigures
@@ -67,10 +73,29 @@ def apply_daily(daily: DailyEnergy, data: GatewayData) -> tuple[GatewayData, Map
         consumption_total=energy("consumption_total", data.consumption_total),
         consumption_net=energy("consumption_net", data.consumption_net, signed=True),
     )
-    meter_time = {kind: _meter_time(reading, at) for kind, reading in data.meters.items()}
     for kind, reading in data.meters.items():
-        _meter(daily, f"meters.{kind}", reading, meter_time[kind], figures)
-    return changed, figures
+        _meter(daily, f"meters.{kind}", reading, _meter_time(reading, at), figures)
+    _named(daily, at, figures)
+    return dataclasses.replace(changed, daily=MappingProxyType(figures)), figures
+
+
+_NAMED = (
+    ("grid.imported", ("meters.net-consumption.delivered", "consumption_net.imported")),
+    ("grid.exported", ("meters.net-consumption.received", "consumption_net.exported")),
+    ("battery.charged", ("meters.storage.received",)),
+    ("battery.discharged", ("meters.storage.delivered",)),
+)
+
+
+def _named(daily: DailyEnergy, at: float, figures: dict[str, DailyFigures]) -> None:
+    balance = daily.balance("consumption_net") if "consumption_net" in figures else None
+    if balance is not None:
+        for name, total in zip(("imported", "exported"), balance, strict=True):
+            figures[f"consumption_net.{name}"] = daily.observe(f"consumption_net.{name}", at, total)
+    for name, sources in _NAMED:
+        found = next((figures[source] for source in sources if source in figures), None)
+        if found is not None:
+            figures[name] = found
 
 
 def _meter_time(reading: MeterReading, fallback: float) -> float:

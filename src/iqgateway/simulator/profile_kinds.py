@@ -120,6 +120,11 @@ WITH_STORAGE: Mapping[str, ProfileSpec] = MappingProxyType({
         Region("America/New_York", 35.8, 120.0, 60.0, "USD"), "2025", 450.0, battery=_IQ_BATTERY_COLLAR,
         batteries=2, collar=True, ct_disabled=("load", "evse", "pv3p"),
     ),
+    # Batteries beside a total-consumption CT: the storage CT's counters give the battery's daily energy.
+    "battery-total-ct": ProfileSpec(
+        "8.3.5169", "D", "800-00654-r08", True, 2, "split", ("production", "total-consumption", "storage"), 16,
+        _IQ8, _US_EAST, "2026", 450.0, battery=_IQ_BATTERY_5P, batteries=2,
+    ),
 })  # fmt: skip
 
 SPECS: Mapping[str, ProfileSpec] = MappingProxyType({**SOLAR_ONLY, **WITH_STORAGE})
