@@ -92,8 +92,11 @@ async def test_owner_token_gets_no_installer_entities_and_an_issue_says_why(
     assert issue.translation_placeholders["role"] == "owner"
 
     diagnostics = await async_get_config_entry_diagnostics(hass, entry)
-    states = {c["name"]: c["state"] for c in diagnostics["envoy_properties"]["capabilities"]["capabilities"]}
-    assert states["production_power_mode"] == "needs_installer_role"
+    in_report = diagnostics["envoy_properties"]["capabilities"]
+    assert in_report["role"] == "owner"
+    assert in_report["capabilities"]["production_power_mode"] == {
+        "state": "needs_installer_role", "reason": production.reason,
+    }
 
     await hass.config_entries.async_unload(entry.entry_id)
     assert ir.async_get(hass).async_get_issue(DOMAIN, installer_issue_id(entry.entry_id)) is None
