@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .corrections.record import Correction
+from .models_installer import DpelSettings, GridProfile, QRelay
 
 # Phase names used as keys of every per-phase mapping.
 PHASE_NAMES: tuple[str, str, str] = ("L1", "L2", "L3")
@@ -173,6 +174,12 @@ class Inverter:
     energy_produced_mwh: float | None = None
     last_report_duration_s: int | None = None
     source: str | None = None  # the endpoint this inverter's report comes from
+    producing: bool | None = None  # /inventory.json flags
+    communicating: bool | None = None
+    conversion_error_s: int | None = None  # device_data lastReading.pwrConvErrSecs
+    conversion_max_error_cycles: int | None = None  # pwrConvMaxErrCycles
+    energy_yesterday_wh: float | None = None  # device_data wattHours.yesterday
+    energy_last_week_wh: float | None = None  # device_data wattHours.week
 
 
 @dataclass(frozen=True, slots=True)
@@ -467,3 +474,9 @@ class GatewayData:
     corrections: tuple[Correction, ...] = ()
     # part name ("production", "meters", "encharge", ...) -> epoch seconds of its newest real answer
     parts_updated_at: Mapping[str, float | None] = field(default_factory=dict)
+    # installer-level readings (None: not read — not available to this token or firmware, or not probed)
+    power_forced_off: bool | None = None
+    dpel: DpelSettings | None = None
+    grid_profile: GridProfile | None = None
+    plc_levels: Mapping[str, int] | None = None  # serial -> PLC signal level (inverters and relays)
+    q_relays: tuple[QRelay, ...] = ()

@@ -44,6 +44,11 @@ _DEFAULT_INTERVALS: tuple[tuple[str, float | None], ...] = (
     ("/ivp/ss/gen_mode", 900.0),
     ("/inventory.json", 300.0),
     ("/home", ON_DEMAND),
+    # installer-level settings change rarely (and right after a write the Gateway reads them back)
+    ("/ivp/mod/603980032/mode/power", 900.0),
+    ("/ivp/ss/dpel", 900.0),
+    ("/installer/agf/index.json", 900.0),
+    ("/installer/pcu_comm_check", 3600.0),  # heavy on the device: at most hourly
 )
 # Used instead when the update also reads LIVE_POWER_PATH: power comes from the CT readings, the
 # (slow) production documents give the energy counters.

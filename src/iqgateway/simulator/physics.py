@@ -100,6 +100,8 @@ class Controls:
     generator_start_soc: float = 30.0
     generator_stop_soc: float = 70.0
     acb_sleep: dict[str, tuple[int, int]] = field(default_factory=dict)
+    production_forced_off: bool = False  # installer power mode
+    export_limit_w: float | None = None  # installer DPEL export limit in force
 
 
 @dataclass(frozen=True, slots=True)
@@ -554,6 +556,12 @@ class House:
             else:
                 discharge = min(load_w - supply, sum(max_dis))
                 served = supply + discharge
+        if ctl.production_forced_off:
+            curtail = 0.0
+        elif ctl.grid_connected and ctl.export_limit_w is not None and pv_avail > 0:
+            export = pv_avail - load_w - charge + discharge
+            if export > ctl.export_limit_w:
+                curtail = max(pv_avail - (export - ctl.export_limit_w), 0.0) / pv_avail
         ch_each = self._share(charge, max_ch)
         dis_each = self._share(discharge, max_dis)
         bat_each = tuple(d - c for c, d in zip(ch_each, dis_each, strict=True))
