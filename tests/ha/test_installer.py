@@ -9,12 +9,12 @@ import pytest
 from custom_components.enphase_envoy.const import DOMAIN, OPTION_ALLOW_GRID_PROFILE, OPTION_PLC_CHECK
 from custom_components.enphase_envoy.diagnostics import async_get_config_entry_diagnostics
 from custom_components.enphase_envoy.installer import installer_issue_id
-from homeassistant.components.number import DOMAIN as NUMBER
-from homeassistant.components.number import SERVICE_SET_VALUE
+from homeassistant.components.number.const import DOMAIN as NUMBER
+from homeassistant.components.number.const import SERVICE_SET_VALUE
 from homeassistant.components.select import DOMAIN as SELECT
 from homeassistant.components.select import SERVICE_SELECT_OPTION
 from homeassistant.components.sensor import DOMAIN as SENSOR
-from homeassistant.components.switch import DOMAIN as SWITCH
+from homeassistant.components.switch.const import DOMAIN as SWITCH
 from homeassistant.const import SERVICE_TURN_OFF, SERVICE_TURN_ON, STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
@@ -73,7 +73,8 @@ async def test_owner_token_gets_no_installer_entities_and_an_issue_says_why(
     entry = await setup_envoy_entry(hass, envoy)  # the simulator's default token is an owner's
     serial = envoy.source.serial
     report = entry.runtime_data.gateway.capabilities
-    assert report is not None and report.role == "owner"
+    assert report is not None
+    assert report.role == "owner"
     production = report.get(CapabilityName.PRODUCTION_POWER_MODE)
     assert production.state is CapabilityState.NEEDS_INSTALLER
 
@@ -87,7 +88,8 @@ async def test_owner_token_gets_no_installer_entities_and_an_issue_says_why(
     assert issue.translation_placeholders is not None
     missing = issue.translation_placeholders["missing"]
     assert f"- production power mode: {production.reason}" in missing.splitlines()
-    assert "export limit" in missing and "grid profile" in missing
+    assert "export limit" in missing
+    assert "grid profile" in missing
     assert "realtime stream" not in missing  # the stream has its own issue
     assert issue.translation_placeholders["role"] == "owner"
 
@@ -154,7 +156,8 @@ async def test_grid_profile_select_needs_the_option(hass: HomeAssistant, start_e
     entry = await installer_entry(hass, envoy)
     serial = envoy.source.serial
     profile = (await read_back(envoy)).grid_profile
-    assert profile is not None and len(profile.profiles) >= 2
+    assert profile is not None
+    assert len(profile.profiles) >= 2
     sensor = hass.states.get(entity_id(hass, SENSOR, f"{serial}_grid_profile"))
     assert sensor is not None
     assert sensor.state == profile.selected_name
@@ -170,7 +173,8 @@ async def test_grid_profile_select_needs_the_option(hass: HomeAssistant, start_e
     hass.config_entries.async_update_entry(entry, options={OPTION_ALLOW_GRID_PROFILE: True})
     await call(hass, SELECT, SERVICE_SELECT_OPTION, f"{serial}_grid_profile", option=other.name)
     changed = (await read_back(envoy)).grid_profile
-    assert changed is not None and (changed.selected_id, changed.selected_name) == (other.id, other.name)
+    assert changed is not None
+    assert (changed.selected_id, changed.selected_name) == (other.id, other.name)
     await refresh(hass, entry)
     assert state_of(hass, SELECT, f"{serial}_grid_profile") == other.name
     assert state_of(hass, SENSOR, f"{serial}_grid_profile") == other.name
