@@ -328,9 +328,7 @@ class EnvoyOptionsFlow(OptionsFlowBase):
                     OPTION_LIVE_POWER, description={"suggested_value": bool(options.get(OPTION_LIVE_POWER, False))}
                 ): bool,
                 vol.Optional(
-                    OPTION_ALLOW_GRID_PROFILE,
-    OPTION_LIVE_POWER_INTERVAL,
-    OPTION_PLC_CHECK,
+                    OPTION_LIVE_POWER_INTERVAL,
                     description={
                         "suggested_value": options.get(OPTION_LIVE_POWER_INTERVAL, DEFAULT_LIVE_POWER_INTERVAL_S)
                     },
