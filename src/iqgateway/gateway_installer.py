@@ -18,8 +18,8 @@ from .answer import Answer
 from .answer_cache import AnswerCache
 from .auth.session import AuthSession
 from .capabilities import CapabilityName, CapabilityReport, build_report, is_installer
-from .endpoints import dpel, grid_profile, plc, power_mode
-from .endpoints.values import answer_json
+from .endpoints import acb, dpel, grid_profile, inverters, plc, power_mode, q_relays
+from .endpoints.values import answer_json, bool_at
 from .errors import (
     CapabilityUnavailable,
     CommunicationError,
@@ -28,7 +28,7 @@ from .errors import (
     InstallerRoleRequired,
     InvalidResponse,
 )
-from .models import DeviceInfo, Features, GatewayData
+from .models import DeviceInfo, Features, GatewayData, Inverter
 from .models_installer import DpelSettings, GridProfile
 from .transport import HttpReply
 
@@ -36,13 +36,24 @@ from .transport import HttpReply
 PROBED_PATHS = (power_mode.PATH, dpel.PATH, grid_profile.PATH)
 
 
+def _with_flags(inverter: Inverter, entry: Mapping[str, Any] | None) -> Inverter:
+    if entry is None:
+        return inverter
+    return dataclasses.replace(inverter, producing=bool_at(entry, "producing"),
+                               communicating=bool_at(entry, "communicating"))
+
+
 def with_installer(data: GatewayData, answers: Mapping[str, Answer]) -> GatewayData:
-    """The snapshot with the installer endpoints' last good answers parsed in."""
+    """The snapshot with the installer endpoints' last good answers and the inventory health flags parsed in."""
     def doc(path: str) -> object | None:
         return answer_json(answers.get(path))
 
+    inventory = doc(acb.INVENTORY_JSON)
+    flags = inverters.inventory_flags(inventory)
     return dataclasses.replace(
         data,
+        inverters={serial: _with_flags(inv, flags.get(serial)) for serial, inv in data.inverters.items()},
+        q_relays=q_relays.parse_q_relays(inventory),
         power_forced_off=power_mode.parse_power_forced_off(doc(power_mode.PATH)),
         dpel=dpel.parse_dpel(doc(dpel.PATH)),
         grid_profile=grid_profile.parse_grid_profile(doc(grid_profile.PATH)),
@@ -108,8 +119,12 @@ class GatewayInstaller(abc.ABC):
                 answers[path] = answer = await self._get(path)
                 statuses[path] = answer.status if answer.error is None else 0
         self._capabilities = build_report(info, features, role, statuses)
-        found = tuple(path for path, status in statuses.items() if status == 200 and path not in features.endpoints)
-        return dataclasses.replace(features, endpoints=features.endpoints + found)
+        found = [path for path, status in statuses.items() if status == 200]
+        inventory = answer_json(answers.get(acb.INVENTORY_JSON))
+        if inverters.inventory_flags(inventory) or inverters.inventory_flags(inventory, q_relays.NSRB_TYPE):
+            found.append(acb.INVENTORY_JSON)  # the health flags of inverters and Q-Relays
+        added = tuple(path for path in found if path not in features.endpoints)
+        return dataclasses.replace(features, endpoints=features.endpoints + added)
 
     # ------------------------------------------------------------------ controls
 
