@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 from datetime import timedelta
-from typing import Any
 
 from custom_components.enphase_envoy.const import DOMAIN
 from freezegun.api import FrozenDateTimeFactory
@@ -25,8 +24,8 @@ Q_RELAY = "482209990777"
 INVENTORY_PERIOD_S = 300  # how often the library reads /inventory.json
 
 
-def with_q_relay(envoy: SimulatedEnvoy, *, relay: str, communicating: bool) -> list[dict[str, Any]]:
-    """The capture's inventory with one Q-Relay in its NSRB group; served from now on."""
+def with_q_relay(envoy: SimulatedEnvoy, *, relay: str, communicating: bool) -> None:
+    """Serve the capture's inventory with one Q-Relay in its NSRB group from now on."""
     inventory = copy.deepcopy(device_document(envoy, "/inventory.json"))
     group = next(g for g in inventory if g["type"] == "NSRB")
     group["devices"] = [{
@@ -37,7 +36,6 @@ def with_q_relay(envoy: SimulatedEnvoy, *, relay: str, communicating: bool) -> l
         "operating": True,
     }]
     envoy.source.documents["/inventory.json"] = inventory  # type: ignore[attr-defined]
-    return inventory
 
 
 async def test_inverter_flags_follow_the_inventory(
@@ -49,10 +47,12 @@ async def test_inverter_flags_follow_the_inventory(
     assert state_of(hass, BINARY_SENSOR, f"{INVERTER}_communicating") == STATE_ON
     registry = er.async_get(hass)
     producing = registry.async_get(registry.async_get_entity_id(BINARY_SENSOR, DOMAIN, f"{INVERTER}_producing") or "")
-    assert producing is not None and producing.entity_category is not None
+    assert producing is not None
+    assert producing.entity_category is not None
     assert producing.entity_category.value == "diagnostic"
     device = dr.async_get(hass).async_get(producing.device_id or "")
-    assert device is not None and (DOMAIN, INVERTER) in device.identifiers
+    assert device is not None
+    assert (DOMAIN, INVERTER) in device.identifiers
 
     inventory = copy.deepcopy(device_document(envoy, "/inventory.json"))
     pcu = next(d for d in inventory[0]["devices"] if d["serial_num"] == INVERTER)
@@ -75,7 +75,8 @@ async def test_q_relay_device_and_its_state(
     entry = await setup_envoy_entry(hass, envoy)
     device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, Q_RELAY)})
     assert device is not None
-    assert (device.name, device.model, device.sw_version) == (f"Q-Relay {Q_RELAY}", "Q-Relay", "520-00082-r01-v04.27.03")
+    assert (device.name, device.model) == (f"Q-Relay {Q_RELAY}", "Q-Relay")
+    assert device.sw_version == "520-00082-r01-v04.27.03"
     assert state_of(hass, BINARY_SENSOR, f"{Q_RELAY}_relay_closed") == STATE_ON
     assert state_of(hass, BINARY_SENSOR, f"{Q_RELAY}_communicating") == STATE_ON
     # the inventory has no temperature, frequency, voltages or switch count for it: no sensors for them
