@@ -3,12 +3,20 @@ why; an installer token gets them, and each write shows up on the next read."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
-from custom_components.enphase_envoy.const import DOMAIN, OPTION_ALLOW_GRID_PROFILE, OPTION_PLC_CHECK
+from custom_components.enphase_envoy.const import (
+    DOMAIN,
+    OPTION_ALLOW_GRID_PROFILE,
+    OPTION_DIAGNOSTICS_INCLUDE_FIXTURES,
+    OPTION_DISABLE_KEEP_ALIVE,
+    OPTION_PLC_CHECK,
+)
 from custom_components.enphase_envoy.diagnostics import async_get_config_entry_diagnostics
-from custom_components.enphase_envoy.installer import installer_issue_id
+from custom_components.enphase_envoy.installer import control_error, installer_issue_id
 from homeassistant.components.number.const import DOMAIN as NUMBER
 from homeassistant.components.number.const import SERVICE_SET_VALUE
 from homeassistant.components.select import DOMAIN as SELECT
@@ -22,7 +30,15 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from iqgateway import CapabilityName, CapabilityState, Gateway, GatewayData
+from iqgateway import (
+    CapabilityName,
+    CapabilityState,
+    CapabilityUnavailable,
+    ControlRejected,
+    Gateway,
+    GatewayData,
+    InstallerRoleRequired,
+)
 from iqgateway.simulator.server import SimulatedEnvoy
 from tests.ha.actions import call, entity_id, state_of
 from tests.ha.common import envoy_entry_data, setup_envoy_entry
@@ -191,3 +207,56 @@ async def test_plc_levels_only_with_the_option(hass: HomeAssistant, start_envoy:
     assert levels
     for serial, level in levels.items():
         assert int(state_of(hass, SENSOR, f"{serial}_plc_signal_level")) == level
+
+
+async def test_refused_writes_raise_translated_errors(hass: HomeAssistant, start_envoy: StartEnvoy) -> None:
+    envoy = await start_envoy(profile=PROFILE)
+    await installer_entry(hass, envoy)
+    uid = f"{envoy.source.serial}_production_enabled"
+
+    envoy.faults.add_spec("401:/ivp/mod/603980032/mode/power")  # the device no longer takes the token as installer
+    with pytest.raises(HomeAssistantError) as caught:
+        await call(hass, SWITCH, SERVICE_TURN_OFF, uid)
+    assert caught.value.translation_domain == DOMAIN
+    assert caught.value.translation_key == "installer_role_required"
+    placeholders = caught.value.translation_placeholders or {}
+    assert placeholders["action"] == "turn off"
+    assert envoy.address in placeholders["host"]
+    assert "/ivp/mod/603980032/mode/power" in placeholders["reason"]
+    assert "needs an installer token" in str(caught.value)
+    assert state_of(hass, SWITCH, uid) == STATE_ON
+    envoy.faults.clear()
+    assert (await read_back(envoy)).power_forced_off is False  # nothing changed
+
+
+def test_each_refusal_has_its_own_translated_message() -> None:
+    host, endpoint = "192.0.2.7", "/ivp/ss/dpel"
+    cases = {
+        InstallerRoleRequired("refused (HTTP 401)", host=host, endpoint=endpoint): "installer_role_required",
+        ControlRejected("reads back enable=false", host=host, endpoint=endpoint): "action_rejected",
+        CapabilityUnavailable("not on this firmware", host=host, endpoint=endpoint): "capability_unavailable",
+    }
+    translations = json.loads((Path(__file__).parents[2] / "custom_components/enphase_envoy/strings.json").read_text())
+    for err, key in cases.items():
+        error = control_error(err, "set", "number.envoy_power_limit", host)
+        assert (error.translation_domain, error.translation_key) == (DOMAIN, key)
+        assert error.translation_placeholders == {
+            "action": "set", "entity": "number.envoy_power_limit", "host": host, "reason": f"{endpoint}: {err.message}",
+        }
+        assert "{reason}" in translations["exceptions"][key]["message"]
+
+
+async def test_options_flow_sets_the_installer_options(hass: HomeAssistant, start_envoy: StartEnvoy) -> None:
+    envoy = await start_envoy(profile=PROFILE)
+    entry = await installer_entry(hass, envoy)
+    assert entry.runtime_data.gateway.plc_check_enabled is False
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {OPTION_DIAGNOSTICS_INCLUDE_FIXTURES: False, OPTION_DISABLE_KEEP_ALIVE: False, OPTION_PLC_CHECK: True,
+         OPTION_ALLOW_GRID_PROFILE: True},
+    )
+    await hass.async_block_till_done()
+    assert entry.options[OPTION_PLC_CHECK] is True
+    assert entry.options[OPTION_ALLOW_GRID_PROFILE] is True
+    assert entry.runtime_data.gateway.plc_check_enabled is True  # the entry reloaded with the opt-in
