@@ -260,3 +260,19 @@ async def test_options_flow_sets_the_installer_options(hass: HomeAssistant, star
     assert entry.options[OPTION_PLC_CHECK] is True
     assert entry.options[OPTION_ALLOW_GRID_PROFILE] is True
     assert entry.runtime_data.gateway.plc_check_enabled is True  # the entry reloaded with the opt-in
+
+
+async def test_the_issue_goes_once_the_token_allows_the_features(
+    hass: HomeAssistant, start_envoy: StartEnvoy
+) -> None:
+    envoy = await start_envoy(profile=PROFILE)
+    entry = await setup_envoy_entry(hass, envoy)
+    issues = ir.async_get(hass)
+    assert issues.async_get_issue(DOMAIN, installer_issue_id(entry.entry_id)) is not None
+
+    installer = envoy_entry_data(envoy, token=envoy.mint_token(user="installer"))
+    hass.config_entries.async_update_entry(entry, data=installer)  # what Reconfigure with an installer token does
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert issues.async_get_issue(DOMAIN, installer_issue_id(entry.entry_id)) is None
+    assert state_of(hass, SWITCH, f"{envoy.source.serial}_production_enabled") == STATE_ON
