@@ -6,7 +6,8 @@
     iqgateway simulate ... --stream hz=1 --stream stalls=on --stream role=installer --stream drop_s=3
 
 Prints the device URL on one line (`Envoy simulator (serial X, firmware Y) serving https://127.0.0.1:PORT`),
-then freshly minted owner and installer tokens for firmware >= 7, and the cloud URL and demo account when `--cloud` is on.
+then freshly minted owner and installer tokens for firmware >= 7, and the cloud URL and demo account when
+`--cloud` is on.
 Stops cleanly on Ctrl-C or SIGTERM. The admin API lives under `/__simulator__/` on the same port.
 """
 
