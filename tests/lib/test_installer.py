@@ -23,7 +23,7 @@ from iqgateway.simulator.clock import SimClock
 from iqgateway.simulator.installer import AGF, DPEL, PLC, POWER_MODE, PROFILES
 from iqgateway.simulator.profiles import ProfileSource
 from iqgateway.simulator.server import SimulatedEnvoy
-from iqgateway.simulator.testing import profile_envoy
+from iqgateway.simulator.testing import profile_envoy, replay_envoy
 
 INSTALLER_ONLY = (CapabilityName.PRODUCTION_POWER_MODE, CapabilityName.EXPORT_LIMIT, CapabilityName.GRID_PROFILE,
                   CapabilityName.PLC_SIGNAL_CHECK)
@@ -112,6 +112,7 @@ async def test_set_production_shows_on_next_read() -> None:
     async with _gateway("installer", cadence=Cadence.every_cycle()) as (envoy, gateway):
         before = await gateway.update()
         assert before.production is not None
+        assert {inv.producing for inv in before.inverters.values()} == {True}
         assert (before.production.watts_now or 0) > 100
         assert await gateway.set_production(False) is False
         assert envoy.installer.power_forced_off is True
@@ -121,6 +122,9 @@ async def test_set_production_shows_on_next_read() -> None:
         assert after.production is not None
         assert after.production.watts_now == 0
         assert after.meters["production"].active_power_w == 0
+        assert after.inverters
+        assert {inv.producing for inv in after.inverters.values()} == {False}
+        assert {inv.communicating for inv in after.inverters.values()} == {True}
         assert await gateway.set_production(True) is True
         assert (await gateway.update()).power_forced_off is False
 
@@ -167,3 +171,34 @@ async def test_plc_opt_in_at_most_hourly() -> None:
         for _ in range(2):
             await gateway.update()
         assert [p for p, _ in _installer_requests(envoy) if p == PLC] == [PLC]
+
+
+async def test_report_follows_a_firmware_change() -> None:
+    async with _gateway("installer", cadence=Cadence(identity_check_s=0.0)) as (envoy, gateway):
+        await gateway.update()
+        first = gateway.capabilities
+        assert first is not None
+        assert first.firmware == envoy.source.firmware
+        envoy.upgrade_firmware("8.3.5289")
+        await gateway.update()
+        report = gateway.capabilities
+        assert report is not None
+        assert report.firmware == "8.3.5289"
+        assert report.available(CapabilityName.PRODUCTION_POWER_MODE)
+
+
+@pytest.mark.parametrize(("user", "state"), [("installer", CapabilityState.AVAILABLE),
+                                             ("envoy", CapabilityState.NEEDS_INSTALLER)])
+async def test_digest_user_below_firmware_7_is_the_role(user: str, state: CapabilityState) -> None:
+    async with replay_envoy("5.0.62") as envoy, Gateway(envoy.url, username=user) as gateway:
+        await gateway.update()
+        report = gateway.capabilities
+        assert report is not None
+        assert (report.role, report.firmware) == (user, "5.0.62")
+        assert report.get(CapabilityName.PRODUCTION_POWER_MODE).state is state
+        export = report.get(CapabilityName.EXPORT_LIMIT)
+        if user == "installer":
+            assert export.state is CapabilityState.NOT_ON_FIRMWARE
+            assert "HTTP 404" in export.reason
+        else:
+            assert _installer_requests(envoy) == []
