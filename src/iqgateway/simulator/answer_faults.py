@@ -7,7 +7,9 @@ import datetime
 import socket
 import struct
 from collections.abc import Callable
+from typing import Any
 
+import orjson
 from aiohttp import web
 
 from .auth import UNAUTHORIZED_BODY
@@ -15,12 +17,11 @@ from .faults import (
     GARBAGE,
     Fault,
     daily_as_lifetime,
-    drifted,
+    decode_json,
     has_counters,
     spiked,
     status_page,
     truncated,
-    wrong_types,
     zeroed,
 )
 from .source import JSON_TYPE, DeviceSource, Reply
@@ -36,6 +37,38 @@ def applies(fault: Fault, reply: Reply) -> bool:
     if fault.kind in ("spike", "zero", "lifetoday"):
         return reply.status == 200 and has_counters(reply.body)
     return True
+
+
+def drifted(body: bytes) -> bytes | None:
+    """Every top-level key renamed `<key>_v2` (keys of a top-level list's objects likewise); None if not JSON."""
+    doc = decode_json(body)
+    if isinstance(doc, dict):
+        return orjson.dumps({f"{key}_v2": value for key, value in doc.items()})
+    if isinstance(doc, list):
+        return orjson.dumps(
+            [{f"{key}_v2": value for key, value in item.items()} if isinstance(item, dict) else item for item in doc]
+        )
+    return None
+
+
+def wrong_types(body: bytes) -> bytes | None:
+    """JSON numbers replaced in turn by the number as a string and by null; None if not JSON."""
+    doc = decode_json(body)
+    if doc is None:
+        return None
+    turn = [0]
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {key: walk(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [walk(value) for value in node]
+        if isinstance(node, int | float) and not isinstance(node, bool):
+            turn[0] += 1
+            return str(node) if turn[0] % 2 else None
+        return node
+
+    return orjson.dumps(walk(doc))
 
 
 def faulted(fault: Fault, reply: Reply, challenge: Callable[[], str], *,

@@ -29,6 +29,9 @@ Command-line / admin spec: `KIND[xN][=VALUE][:PATH]`, e.g. `hang=30:/ivp/meters`
 | upgrade (=VERSION) | on the first matching request: the firmware changes to VERSION |
 | reset_lifetime | on the first matching request: the lifetime counters restart at 0 |
 | revoke | on the first matching request: every token and session cookie is revoked |
+| shade (=SERIAL) | that inverter is shaded (a synthetic profile's): it produces nothing from now on |
+| inverter_fault (=SERIAL) | that inverter's power conversion fails: nothing produced, conversion errors counted |
+| inverter_offline (=SERIAL) | that inverter stops communicating: its last report stays, `communicating` false |
 """
 
 from __future__ import annotations
@@ -52,7 +55,8 @@ ANSWER_KINDS = frozenset({"status", "garbage", "truncate", "drift", "wrongtype",
 CONNECTION_KINDS = frozenset({"hang", "reset"})
 ACTION_KINDS = frozenset({"reboot", "upgrade", "reset_lifetime", "revoke"})
 STATE_KINDS = frozenset({"boot", "stall", "freeze", "hourly"})
-KINDS = ANSWER_KINDS | CONNECTION_KINDS | ACTION_KINDS | STATE_KINDS | {"latency"}
+DEVICE_KINDS = frozenset({"shade", "inverter_fault", "inverter_offline"})  # the simulated hardware (device_faults.py)
+KINDS = ANSWER_KINDS | CONNECTION_KINDS | ACTION_KINDS | STATE_KINDS | DEVICE_KINDS | {"latency"}
 ONE_SHOT_KINDS = frozenset({"spike", "zero"}) | ACTION_KINDS
 
 TODAY_KEYS = frozenset({"whToday", "wattHoursToday"})
@@ -111,6 +115,8 @@ def make_fault(kind: str, path: str = "*", *, count: int | None = None, **params
         raise ValueError("fault hourly: the minute must be 0-59")
     if kind == "upgrade" and not params.get("version"):
         raise ValueError("fault upgrade needs a version (upgrade=8.3.5200)")
+    if kind in DEVICE_KINDS and (not params.get("serial") or count is not None):
+        raise ValueError(f"fault {kind} needs an inverter serial and no count ({kind}=482212340001)")
     if count is not None and count < 1:
         raise ValueError("fault count must be at least 1")
     if count is None and kind in ONE_SHOT_KINDS:
@@ -143,6 +149,8 @@ def parse_fault(spec: str) -> Fault:
                 params["window_s"] = float(window or 60)
             elif kind == "upgrade":
                 params["version"] = value
+            elif kind in DEVICE_KINDS:
+                params["serial"] = value
             elif kind == "hourly":
                 params["minute"] = int(value)
             else:
@@ -155,7 +163,8 @@ def parse_fault(spec: str) -> Fault:
 class FaultInjector:
     """The faults switched on for one simulated device, and the device-wide fault states (boot, freeze)."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_device_faults: Callable[[tuple[Fault, ...]], None] | None = None) -> None:
+        self._on_device_faults = on_device_faults  # told the DEVICE_KINDS faults on every change; may refuse
         self._armed: list[list[Any]] = []  # [Fault, requests left or None]
         self.boot_until = 0.0  # monotonic time the boot period ends
         self.boot_s = 0.0  # length of the boot period a reboot starts
@@ -170,6 +179,8 @@ class FaultInjector:
     def add(self, kind: str | Fault, path: str = "*", *, count: int | None = None, **params: Any) -> Fault:
         """Switch a fault on: `add("hang", "/ivp/meters", seconds=5)`, `add("503", count=3)`, or a Fault."""
         fault = kind if isinstance(kind, Fault) else make_fault(kind, path, count=count, **params)
+        if fault.kind in DEVICE_KINDS:
+            self._device_faults((*self.faults, fault))
         if fault.kind == "boot":
             self.boot_s = float(fault.params.get("seconds", 30.0))
             if self.started:
@@ -182,10 +193,15 @@ class FaultInjector:
 
     def remove(self, fault: Fault) -> None:
         self._armed = [entry for entry in self._armed if entry[0] is not fault]
+        if fault.kind in DEVICE_KINDS:
+            self._device_faults(self.faults)
 
     def clear(self) -> None:
         """Every fault off; the device is no longer frozen nor booting."""
+        device_faults = [f for f in self.faults if f.kind in DEVICE_KINDS]
         self._armed.clear()
+        if device_faults:
+            self._device_faults(())
         self.frozen = False
         self._recent.clear()
         self.boot_until = 0.0
@@ -200,6 +216,11 @@ class FaultInjector:
 
     def as_list(self) -> list[dict[str, Any]]:
         return [{**entry[0].as_dict(), "remaining": entry[1]} for entry in self._armed]
+
+    def _device_faults(self, faults: tuple[Fault, ...]) -> None:
+        if self._on_device_faults is None:
+            raise ValueError("hardware faults (shade, inverter_fault, inverter_offline) need a synthetic profile")
+        self._on_device_faults(tuple(f for f in faults if f.kind in DEVICE_KINDS))
 
     # ------------------------------------------------------------------ device-wide states
 
@@ -283,50 +304,18 @@ def truncated(body: bytes) -> bytes:
     return body[: len(body) // 2]
 
 
-def _decode(body: bytes) -> Any:
+def decode_json(body: bytes) -> Any:
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
         return None
 
 
-def drifted(body: bytes) -> bytes | None:
-    """Every top-level key renamed `<key>_v2` (keys of a top-level list's objects likewise); None if not JSON."""
-    doc = _decode(body)
-    if isinstance(doc, dict):
-        return orjson.dumps({f"{key}_v2": value for key, value in doc.items()})
-    if isinstance(doc, list):
-        return orjson.dumps(
-            [{f"{key}_v2": value for key, value in item.items()} if isinstance(item, dict) else item for item in doc]
-        )
-    return None
-
-
-def wrong_types(body: bytes) -> bytes | None:
-    """JSON numbers replaced in turn by the number as a string and by null; None if not JSON."""
-    doc = _decode(body)
-    if doc is None:
-        return None
-    turn = [0]
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, dict):
-            return {key: walk(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [walk(value) for value in node]
-        if isinstance(node, int | float) and not isinstance(node, bool):
-            turn[0] += 1
-            return str(node) if turn[0] % 2 else None
-        return node
-
-    return orjson.dumps(walk(doc))
-
-
 def map_counters(body: bytes, change: Callable[[str, Any], Any]) -> bytes | None:
     """Apply `change(key, value)` to every production counter (today, lifetime); None if none is present."""
     if not any(key.encode() in body for key in TODAY_KEYS | LIFETIME_KEYS):
         return None
-    doc = _decode(body)
+    doc = decode_json(body)
     if doc is None:
         return None
     touched = [False]
@@ -365,7 +354,7 @@ def daily_as_lifetime(body: bytes) -> bytes | None:
     """Every today / 7-day counter set to the lifetime counter of its object; None if there is none."""
     if not has_counters(body):
         return None
-    doc = _decode(body)
+    doc = decode_json(body)
     if doc is None:
         return None
 

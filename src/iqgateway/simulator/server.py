@@ -37,6 +37,7 @@ from .accounting import Accounting, RequestRecord
 from .admin import ADMIN_PREFIX, admin_action
 from .answer_faults import HTML_TYPE, NoAnswer, applies, device_minute, faulted, in_nightly_stall, reset_connection
 from .auth import CHECK_JWT_PATH, UNAUTHORIZED_BODY, VALID_TOKEN_BODY, DeviceAuth
+from .device_faults import device_fault_hook
 from .discovery import Advertisement
 from .enlighten import SimulatedCloud
 from .faults import (
@@ -107,7 +108,7 @@ class SimulatedEnvoy:
         self.host = host
         self.latency = latency
         self.cloud = cloud
-        self.faults = FaultInjector()
+        self.faults = FaultInjector(device_fault_hook(source))
         for fault in faults:
             self.faults.add(parse_fault(fault) if isinstance(fault, str) else fault)
         self.stats = Accounting()

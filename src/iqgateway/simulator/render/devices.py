@@ -16,6 +16,12 @@ PCU_BASE_CHANNEL = 1627390225
 ACB_BASE_EID = 721420544
 ACB_BASE_CHANNEL = 1795162385
 REPORT_SECONDS = 300
+# an inverter's device_status by what it produces (both conditions as real devices show them)
+PCU_STATUS = {
+    "ok": ["envoy.global.ok"],
+    "shaded": ["envoy.cond_flags.pcu_ctrl.dc-pwr-low"],
+    "fault": ["envoy.cond_flags.obs_strs.failure"],
+}
 
 
 def pcu_eid(index: int) -> int:
@@ -55,8 +61,8 @@ def _pcu(scene: Scene, index: int, rep: InverterReport) -> dict[str, Any]:
                     "dcVoltageINmV": round(rep.dc_volts * 1000),
                     "dcCurrentINmA": round(rep.watts / 0.965 / rep.dc_volts * 1000) if rep.dc_volts else 0,
                     "channelTemp": rep.temperature,
-                    "pwrConvErrSecs": 0,
-                    "pwrConvMaxErrCycles": 0,
+                    "pwrConvErrSecs": rep.conversion_error_s,
+                    "pwrConvMaxErrCycles": round(rep.conversion_error_s * scene.freq()),
                     "joulesUsed": 0,
                     "leadingVArs": 0,
                     "laggingVArs": round(rep.watts * 0.08),
@@ -213,7 +219,7 @@ def _inventory_pcu(scene: Scene, index: int, rep: InverterReport) -> dict[str, A
         "part_num": hw.inverter_part,
         "installed": installed,
         "serial_num": rep.serial,
-        "device_status": ["envoy.global.ok"],
+        "device_status": PCU_STATUS[rep.output],
         "last_rpt_date": str(rep.report_ts),
         "admin_state": 2,
         "dev_type": 1,
@@ -223,10 +229,10 @@ def _inventory_pcu(scene: Scene, index: int, rep: InverterReport) -> dict[str, A
         "ptpn": "549-00040-r01-v02.61.01",
         "chaneid": PCU_BASE_CHANNEL + 256 * index,
         "device_control": [{"gficlearset": False}],
-        "producing": rep.watts > 0,
-        "communicating": True,
+        "producing": rep.watts > 0 and rep.communicating,
+        "communicating": rep.communicating,
         "provisioned": True,
-        "operating": True,
+        "operating": rep.communicating and rep.output != "fault",
         "phase": ("ph-a", "ph-b", "ph-c")[scene.house.config.inverters[index].phase],
     }
 
