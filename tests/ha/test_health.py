@@ -17,11 +17,14 @@ from iqgateway.simulator.server import SimulatedEnvoy
 from tests.ha.actions import device_document, state_of
 from tests.ha.common import setup_envoy_entry
 from tests.ha.conftest import StartEnvoy
+from tests.ha.test_grid_energy import start_clocks
 
 CAPTURE = "8.3.5169_with_generator"  # 20 inverters in /inventory.json, an empty NSRB group
 INVERTER = "482208990001"
 Q_RELAY = "482209990777"
 INVENTORY_PERIOD_S = 300  # how often the library reads /inventory.json
+FAULT_PROFILE = "metered"
+REPORT_PERIOD_S = 300  # an inverter reports every 5 minutes
 
 
 def with_q_relay(envoy: SimulatedEnvoy, *, relay: str, communicating: bool) -> None:
@@ -89,3 +92,27 @@ async def test_q_relay_device_and_its_state(
     await hass.async_block_till_done()
     assert state_of(hass, BINARY_SENSOR, f"{Q_RELAY}_relay_closed") == STATE_OFF
     assert state_of(hass, BINARY_SENSOR, f"{Q_RELAY}_communicating") == STATE_OFF
+
+
+async def test_an_inverter_fault_stops_producing_within_one_report_period(
+    hass: HomeAssistant, start_envoy: StartEnvoy, freezer: FrozenDateTimeFactory
+) -> None:
+    clock = start_clocks(freezer, FAULT_PROFILE, offset_s=12 * 3600)  # June noon: every inverter produces
+    envoy = await start_envoy(profile=FAULT_PROFILE, clock=clock)
+    entry = await setup_envoy_entry(hass, envoy)
+    serials = sorted(entry.runtime_data.data.inverters)
+    faulty, healthy = serials[0], serials[1]
+    assert state_of(hass, BINARY_SENSOR, f"{faulty}_producing") == STATE_ON
+    assert state_of(hass, BINARY_SENSOR, f"{faulty}_communicating") == STATE_ON
+
+    envoy.faults.add_spec(f"inverter_fault={faulty}")
+    freezer.tick(timedelta(seconds=REPORT_PERIOD_S + 1))
+    clock.advance(REPORT_PERIOD_S + 1)
+    await entry.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    assert state_of(hass, BINARY_SENSOR, f"{faulty}_producing") == STATE_OFF
+    assert state_of(hass, BINARY_SENSOR, f"{faulty}_communicating") == STATE_ON  # a fault, not an outage
+    assert state_of(hass, BINARY_SENSOR, f"{healthy}_producing") == STATE_ON
+    errors = entry.runtime_data.data.inverters[faulty].conversion_error_s
+    assert errors is not None
+    assert errors > 0
