@@ -16,6 +16,7 @@ from .const import (
     OPTION_DISABLE_KEEP_ALIVE,
     OPTION_LIVE_POWER,
     OPTION_LIVE_POWER_INTERVAL,
+    OPTION_PLC_CHECK,
     OPTION_REALTIME,
     PLATFORMS,
 )
@@ -27,6 +28,7 @@ from .coordinator import (
     make_gateway,
     make_session,
 )
+from .installer import track_installer_issue
 from .live import LivePowerCoordinator
 from .persisted import daily_store, load_policy
 from .realtime import async_start_realtime, stream_issue_id
@@ -39,13 +41,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> boo
     if not keep_alive:
         entry.async_on_unload(session.close)
     gateway = make_gateway(entry.data[CONF_HOST], entry.data, session, keep_alive=keep_alive,
-                           tz=dt_util.get_default_time_zone())
+                           tz=dt_util.get_default_time_zone(), plc_check=bool(entry.options.get(OPTION_PLC_CHECK)))
     gateway.policy = load_policy(entry.options)
     coordinator = EnvoyCoordinator(hass, entry, gateway)
     await coordinator.async_config_entry_first_refresh()
     if not entry.unique_id:  # an entry written without one: the device at the host is ours from now on
         hass.config_entries.async_update_entry(entry, unique_id=coordinator.data.info.serial)
     entry.runtime_data = coordinator
+    track_installer_issue(hass, entry)
     if entry.options.get(OPTION_LIVE_POWER, False):
         interval = max(
             float(entry.options.get(OPTION_LIVE_POWER_INTERVAL, DEFAULT_LIVE_POWER_INTERVAL_S)),

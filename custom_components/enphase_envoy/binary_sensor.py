@@ -1,4 +1,5 @@
-"""Binary sensors: communication and switch states of batteries, the Enpower, collar and C6 combiner."""
+"""Binary sensors: communication and switch states of batteries, the Enpower, collar and C6 combiner; the health
+of inverters (producing, communicating) and Q-Relays (relay state, communicating)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from iqgateway.models import AcbUnit, C6Combiner, Collar, EnchargeBattery, Enpower
+from iqgateway import QRelay
+from iqgateway.models import AcbUnit, C6Combiner, Collar, EnchargeBattery, Enpower, Inverter
 
 from .coordinator import EnvoyConfigEntry
 from .entity import (
@@ -24,6 +26,8 @@ from .entity import (
     COLLAR,
     ENCHARGE,
     ENPOWER,
+    INVERTER,
+    QRELAY,
     EnvoyEntity,
     EnvoyEntityDescription,
     Hardware,
@@ -34,7 +38,7 @@ T = TypeVar("T")
 
 # the coordinator reads the Envoy; sensors never ask it themselves
 PARALLEL_UPDATES = 0
-Communicating = TypeVar("Communicating", EnchargeBattery, Enpower, Collar, C6Combiner, AcbUnit)
+Communicating = TypeVar("Communicating", EnchargeBattery, Enpower, Collar, C6Combiner, AcbUnit, Inverter, QRelay)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +54,22 @@ def communicating(hardware: Hardware[Communicating]) -> EnvoyBinarySensorEntityD
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda item: item.communicating,
+    )
+
+
+def _health(
+    hardware: Hardware[Communicating], key: str, device_class: BinarySensorDeviceClass | None,
+    value_fn: Callable[[Communicating], bool | None], translation_key: str | None = None,
+) -> EnvoyBinarySensorEntityDescription[Communicating]:
+    """A health flag of the inventory (an inverter's or a Q-Relay's), where the inventory has it."""
+    return EnvoyBinarySensorEntityDescription[Communicating](
+        hardware=hardware,
+        key=key,
+        translation_key=translation_key or key,
+        device_class=device_class,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=value_fn,
+        exists_fn=lambda item, data: value_fn(item) is not None,
     )
 
 
@@ -86,6 +106,10 @@ BINARY_SENSORS: tuple[EnvoyBinarySensorEntityDescription[Any], ...] = (
     EnvoyBinarySensorEntityDescription[AcbUnit](
         hardware=ACB_UNIT, key="producing", translation_key="producing", value_fn=lambda unit: unit.producing
     ),
+    _health(INVERTER, "producing", BinarySensorDeviceClass.RUNNING, lambda inverter: inverter.producing),
+    _health(INVERTER, "communicating", BinarySensorDeviceClass.CONNECTIVITY, lambda inverter: inverter.communicating),
+    _health(QRELAY, "relay_closed", None, lambda relay: relay.relay_closed, translation_key="relay_state"),
+    _health(QRELAY, "communicating", BinarySensorDeviceClass.CONNECTIVITY, lambda relay: relay.communicating),
 )
 
 

@@ -42,10 +42,12 @@ from .const import (
     INSTALLER_USERNAME,
     MAX_LIVE_POWER_INTERVAL_S,
     MIN_LIVE_POWER_INTERVAL_S,
+    OPTION_ALLOW_GRID_PROFILE,
     OPTION_DIAGNOSTICS_INCLUDE_FIXTURES,
     OPTION_DISABLE_KEEP_ALIVE,
     OPTION_LIVE_POWER,
     OPTION_LIVE_POWER_INTERVAL,
+    OPTION_PLC_CHECK,
     OPTION_QUIET_END,
     OPTION_QUIET_START,
     OPTION_QUIET_WINDOW,
@@ -303,7 +305,8 @@ class EnvoyOptionsFlow(OptionsFlowBase):
         options = self.config_entry.options
         if user_input is not None:
             optional = (OPTION_LIVE_POWER, OPTION_LIVE_POWER_INTERVAL, OPTION_QUIET_WINDOW, OPTION_QUIET_START,
-                        OPTION_QUIET_END, OPTION_SLOW_REQUEST_S, OPTION_REALTIME)
+                        OPTION_QUIET_END, OPTION_SLOW_REQUEST_S, OPTION_REALTIME, OPTION_PLC_CHECK,
+                        OPTION_ALLOW_GRID_PROFILE)
             kept = {k: options[k] for k in optional if k in options}
             new = kept | user_input
             if not RELOADS_ITSELF and new != dict(options):
@@ -347,6 +350,13 @@ class EnvoyOptionsFlow(OptionsFlowBase):
                 ): vol.All(vol.Coerce(float), vol.Range(min=1, max=120)),
                 vol.Optional(
                     OPTION_REALTIME, description={"suggested_value": bool(options.get(OPTION_REALTIME, False))}
+                ): bool,
+                vol.Optional(
+                    OPTION_PLC_CHECK, description={"suggested_value": bool(options.get(OPTION_PLC_CHECK, False))}
+                ): bool,
+                vol.Optional(
+                    OPTION_ALLOW_GRID_PROFILE,
+                    description={"suggested_value": bool(options.get(OPTION_ALLOW_GRID_PROFILE, False))},
                 ): bool,
             }
         )

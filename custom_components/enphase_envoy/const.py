@@ -55,3 +55,9 @@ TOKEN_RENEW_BEFORE: Final = timedelta(days=30)
 ISSUE_MANUAL_TOKEN_EXPIRING: Final = "manual_token_expiring"
 ISSUE_TOKEN_REFRESH_FAILED: Final = "token_refresh_failed"
 ISSUE_STREAM_NEEDS_INSTALLER: Final = "stream_needs_installer"
+ISSUE_NEEDS_INSTALLER: Final = "needs_installer_role"
+
+# Installer-grade controls (issue 17): the grid profile select writes only with this option on (a wrong profile
+# can take a site off the grid); the PLC signal check loads the device, so it is opt-in too (at most hourly).
+OPTION_ALLOW_GRID_PROFILE: Final = "allow_grid_profile_changes"
+OPTION_PLC_CHECK: Final = "plc_check"

@@ -84,15 +84,17 @@ def make_session(hass: HomeAssistant, *, keep_alive: bool) -> aiohttp.ClientSess
 
 def make_gateway(
     host: str, data: Mapping[str, Any], session: aiohttp.ClientSession, *, keep_alive: bool = True,
-    tz: tzinfo | None = None,
+    tz: tzinfo | None = None, plc_check: bool = False,
 ) -> Gateway:
     """A Gateway for config entry data as this integration or HA core's integration writes it.
 
     `tz`: the site's time zone, to rebuild today / last seven days from the lifetime counters.
+    `plc_check`: read the inverters' PLC signal levels (installer tokens; at most hourly).
     """
     token = data.get(CONF_TOKEN) or None
     if data.get(CONF_USE_MANUAL_TOKEN):
-        return Gateway(host, session=session, token=token, keep_alive=keep_alive, cloud=cloud_endpoints(), tz=tz)
+        return Gateway(host, session=session, token=token, keep_alive=keep_alive, cloud=cloud_endpoints(), tz=tz,
+                       plc_check=plc_check)
     return Gateway(
         host,
         session=session,
@@ -102,6 +104,7 @@ def make_gateway(
         keep_alive=keep_alive,
         cloud=cloud_endpoints(),
         tz=tz,
+        plc_check=plc_check,
     )
 
 
@@ -111,6 +114,7 @@ def known_device_ids(data: GatewayData) -> set[str]:
     ids = {serial, *data.inverters, *data.summary_only_inverters}
     ids.update(data.encharge or {})
     ids.update(data.dry_contacts or {})
+    ids.update(relay.serial for relay in data.q_relays)
     if data.enpower is not None:
         ids.add(data.enpower.serial_number)
     if data.acb is not None:

@@ -12,7 +12,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 
-from iqgateway import GatewayData
+from iqgateway import GatewayData, QRelay
 from iqgateway.models import AcbUnit, C6Combiner, Collar, DryContact, EnchargeBattery, Enpower
 
 from .const import DOMAIN, MANUFACTURER
@@ -88,6 +88,11 @@ def relay_device(enpower: Enpower, relay: DryContact) -> DeviceInfo:
     return _device(relay.id, relay.load_name or "", "Dry contact relay", sw_version=enpower.firmware_version)
 
 
+def q_relay_device(relay: QRelay) -> DeviceInfo:
+    serial = relay.serial
+    return _device(serial, f"Q-Relay {serial}", "Q-Relay", serial=serial, sw_version=relay.firmware)
+
+
 def acb_group_device(data: GatewayData) -> DeviceInfo:
     serial = data.info.serial
     return _device(f"{serial}_acb", f"ACB {serial}", "ACB")
@@ -114,6 +119,7 @@ def parents(data: GatewayData) -> dict[str, str]:
     """Each child device's identifier -> its parent's identifier."""
     envoy = data.info.serial
     out = dict.fromkeys((*data.summary_only_inverters, *data.inverters, *(data.encharge or {})), envoy)
+    out.update(dict.fromkeys((relay.serial for relay in data.q_relays), envoy))
     for item in (data.collar, data.c6cc):
         if item is not None:
             out[item.serial_number] = envoy

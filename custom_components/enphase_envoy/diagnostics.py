@@ -229,6 +229,7 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: EnvoyCo
         "derived_energy": coordinator.derived.as_diagnostics(),
         "daily_energy": _daily(coordinator.gateway),
         "load": gateway.load_report(),
+        "capabilities": gateway.capabilities.to_dict() if gateway.capabilities is not None else None,
     }
     report: dict[str, Any] = {
         "config_entry": entry.as_dict(),

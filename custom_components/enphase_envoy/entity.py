@@ -19,7 +19,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from iqgateway import ControlRejected, Feature, FeatureNotAvailable, Gateway, GatewayData, IQGatewayError
+from iqgateway import ControlRejected, Feature, FeatureNotAvailable, Gateway, GatewayData, IQGatewayError, QRelay
 from iqgateway.models import AcbUnit, C6Combiner, Collar, DryContact, EnchargeBattery, Enpower, Inverter
 
 from .const import DOMAIN
@@ -36,6 +36,7 @@ from .devices import (
     envoy_model,
     inverter_device,
     link_device,
+    q_relay_device,
     register_parents,
     relay_device,
 )
@@ -159,6 +160,14 @@ C6CC = Hardware[C6Combiner](
     items=lambda data: {data.c6cc.serial_number: data.c6cc} if data.c6cc is not None else {},
     unique_id=_prefixed(lambda data, ident: ident),
     device=lambda coordinator, data, ident, item: c6cc_device(item),
+)
+
+# Q-Relays (the inventory's NSRB devices), under the Envoy.
+QRELAY = Hardware[QRelay](
+    name="q_relay",
+    items=lambda data: {relay.serial: relay for relay in data.q_relays},
+    unique_id=_prefixed(lambda data, ident: ident),
+    device=lambda coordinator, data, ident, item: q_relay_device(item),
 )
 
 

@@ -15,6 +15,7 @@ from iqgateway import DryContact, Gateway, GatewayData
 
 from .coordinator import EnvoyConfigEntry
 from .entity import RELAY, STORAGE, EnvoyEntity, EnvoyEntityDescription, storage_controls_exist, track_entities
+from .number_installer import DpelNumber, dpel_numbers
 
 T = TypeVar("T")
 
@@ -92,3 +93,4 @@ async def async_setup_entry(
 ) -> None:
     """Add the numbers of the hardware the Envoy reports, now and whenever more appears."""
     track_entities(entry, NUMBERS, EnvoyNumber, async_add_entities)
+    track_entities(entry, dpel_numbers(entry), DpelNumber, async_add_entities)

@@ -24,6 +24,7 @@ from .entity import (
     storage_controls_exist,
     track_entities,
 )
+from .select_installer import DpelModeSelect, GridProfileSelect, installer_selects
 
 T = TypeVar("T")
 
@@ -167,3 +168,6 @@ async def async_setup_entry(
     """Add the selects of the hardware the Envoy reports, now and whenever more appears."""
     track_entities(entry, SELECTS, EnvoySelect, async_add_entities)
     track_entities(entry, (SLEEP_BAND,), SleepBandSelect, async_add_entities)
+    dpel_modes, grid_profiles = installer_selects(entry)
+    track_entities(entry, dpel_modes, DpelModeSelect, async_add_entities)
+    track_entities(entry, grid_profiles, GridProfileSelect, async_add_entities)

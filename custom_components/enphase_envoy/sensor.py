@@ -66,6 +66,7 @@ from .sensor_hardware import (
     ENPOWER_SENSORS,
     INVERTER_SENSORS,
 )
+from .sensor_installer import setup_installer_sensors
 from .sensor_load import async_setup_load_sensors
 
 # the coordinator reads the Envoy; sensors never ask it themselves
@@ -392,3 +393,4 @@ async def async_setup_entry(
     track_entities(entry, descriptions, sensor_factory(EnvoySensor, realtime), async_add_entities)
     await async_setup_beyond_sensors(hass, entry, async_add_entities)
     async_setup_load_sensors(entry, async_add_entities)
+    setup_installer_sensors(entry, async_add_entities, EnvoySensor)

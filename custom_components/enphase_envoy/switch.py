@@ -14,6 +14,7 @@ from iqgateway import DryContact, Enpower, Gateway, GatewayData
 
 from .coordinator import EnvoyConfigEntry
 from .entity import ENPOWER, RELAY, STORAGE, EnvoyEntity, EnvoyEntityDescription, storage_controls_exist, track_entities
+from .switch_installer import InstallerSwitch, installer_switches
 
 T = TypeVar("T")
 
@@ -87,3 +88,4 @@ async def async_setup_entry(
 ) -> None:
     """Add the switches of the hardware the Envoy reports, now and whenever more appears."""
     track_entities(entry, SWITCHES, EnvoySwitch, async_add_entities)
+    track_entities(entry, installer_switches(entry), InstallerSwitch, async_add_entities)

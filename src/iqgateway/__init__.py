@@ -13,11 +13,13 @@
 from __future__ import annotations
 
 from .auth.enlighten import CloudEndpoints
+from .capabilities import Capability, CapabilityName, CapabilityReport, CapabilityState
 from .derived import BatteryEnergy, DailyEnergy, DailyFigures, GridEnergy, GridEnergyTotals
 from .endpoints.home import HomeInfo, NetworkInterface
 from .errors import (
     AuthenticationError,
     AuthenticationRequired,
+    CapabilityUnavailable,
     CloudError,
     CommunicationError,
     ControlRejected,
@@ -25,6 +27,7 @@ from .errors import (
     DeviceUnavailable,
     FeatureNotAvailable,
     HttpStatusError,
+    InstallerRoleRequired,
     InvalidCredentials,
     InvalidResponse,
     InvalidState,
@@ -67,6 +70,7 @@ from .models import (
     StorageMode,
     StorageSettings,
 )
+from .models_installer import DpelSettings, GridProfile, GridProfileOption, QRelay
 from .schedule import Cadence
 from .version import package_version
 
@@ -84,6 +88,11 @@ __all__ = [
     "BatteryEnergy",
     "C6Combiner",
     "Cadence",
+    "Capability",
+    "CapabilityName",
+    "CapabilityReport",
+    "CapabilityState",
+    "CapabilityUnavailable",
     "ChannelValues",
     "CloudEndpoints",
     "CloudError",
@@ -96,6 +105,7 @@ __all__ = [
     "DeviceInfo",
     "DeviceTimeout",
     "DeviceUnavailable",
+    "DpelSettings",
     "DryContact",
     "EnchargeAggregate",
     "EnchargeBattery",
@@ -111,9 +121,12 @@ __all__ = [
     "GeneratorState",
     "GridEnergy",
     "GridEnergyTotals",
+    "GridProfile",
+    "GridProfileOption",
     "HomeInfo",
     "HttpStatusError",
     "IQGatewayError",
+    "InstallerRoleRequired",
     "InvalidCredentials",
     "InvalidResponse",
     "InvalidState",
@@ -128,6 +141,7 @@ __all__ = [
     "MfaRequired",
     "NetworkInterface",
     "PhaseValues",
+    "QRelay",
     "StaleError",
     "StorageMode",
     "StorageSettings",

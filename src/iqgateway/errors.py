@@ -109,3 +109,16 @@ class StreamRoleError(AuthenticationRequired):
                  endpoint: str | None = None) -> None:
         self.role = role
         super().__init__(message, host=host, endpoint=endpoint)
+
+
+class InstallerRoleRequired(IQGatewayError):
+    """The device refused an installer-level endpoint (401/403): it wants `role` (an installer token or user)."""
+
+    def __init__(self, message: str, *, role: str = "installer", host: str | None = None,
+                 endpoint: str | None = None) -> None:
+        self.role = role
+        super().__init__(message, host=host, endpoint=endpoint)
+
+
+class CapabilityUnavailable(IQGatewayError):
+    """The capability report says this is not available here; raised before any request is sent."""

@@ -43,6 +43,7 @@ from .errors import (
 )
 from .freshness import DEFAULT_STALE_AFTER, PowerWatch, newest_answer, parts_updated_at
 from .gateway_controls import GatewayControls
+from .gateway_installer import GatewayInstaller, with_installer
 from .gateway_probe import GatewayProbe
 from .gateway_stream import GatewayStream
 from .gateway_views import GatewayViews
@@ -63,7 +64,7 @@ _LOGGER = logging.getLogger(__name__)
 ALIGN_WITHIN_S = 5.0
 
 
-class Gateway(GatewayViews, GatewayProbe, GatewayControls, GatewayStream):
+class Gateway(GatewayViews, GatewayInstaller, GatewayProbe, GatewayControls, GatewayStream):
     """One IQ Gateway. Not thread-safe; one asyncio task at a time uses it (updates and controls are serialised).
 
     `host` is "192.168.1.5", "host:port" or a URL with its scheme ("https://127.0.0.1:8443": that scheme
@@ -77,7 +78,9 @@ class Gateway(GatewayViews, GatewayProbe, GatewayControls, GatewayStream):
     After `stale_after` updates in a row without a usable answer
     of the live-power source, update() raises StaleError (a failed production source fails it at once).
     `retry_delays` are the pauses before a failed request is tried again (connection errors, 503).
-    `on_request(path)` is called before each request (a progress display).
+    `on_request(path)` is called before each request (a progress display). `plc_check` opts in to the PLC
+    signal check (installer tokens; at most hourly, it loads the device). `capabilities` says what the
+    credentials, firmware and hardware allow (gateway_installer.py).
 
         async with Gateway("192.168.1.5", token=token) as gateway:
             data = await gateway.update()  # setup, authenticate and probe happen on the first update
@@ -102,6 +105,7 @@ class Gateway(GatewayViews, GatewayProbe, GatewayControls, GatewayStream):
         stale_after: int = DEFAULT_STALE_AFTER,
         retry_delays: tuple[float, ...] = RETRY_DELAYS_S,
         on_request: Callable[[str], None] | None = None,
+        plc_check: bool = False,
     ) -> None:
         self._transport = Transport(host, session=session, keep_alive=keep_alive, request_timeout=request_timeout,
                                     retry_delays=retry_delays)
@@ -123,6 +127,8 @@ class Gateway(GatewayViews, GatewayProbe, GatewayControls, GatewayStream):
         self._features: Features | None = None
         self._reprobe_at: float | None = None
         self._data: GatewayData | None = None
+        self._plc_check = plc_check
+        self._capabilities = None
 
     def __repr__(self) -> str:
         return f"Gateway(host={self.host!r}, auth={self._auth.kind})"
@@ -361,6 +367,7 @@ class Gateway(GatewayViews, GatewayProbe, GatewayControls, GatewayStream):
         stamp = newest_answer(statuses)
         data = run_parser(lambda: assemble(info, features, answers, host=self.host, statuses=statuses,
                                            now=now if stamp is None else stamp), host=self.host, path=source)
+        data = with_installer(data, answers)
         data = dataclasses.replace(data, parts_updated_at=parts_updated_at(features, statuses,
                                                                            self._power_path(features)))
         data = run_parser(lambda: apply_daily_corrections(self._guard.apply(data)), host=self.host, path=source)

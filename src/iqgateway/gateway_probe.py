@@ -107,10 +107,10 @@ class GatewayProbe(abc.ABC):
                     answers[path] = await self._get(path)
                 refused = [p for p in refused if answers[p].status in (401, 403)]
                 if not refused:
-                    return self._probed(answers, decide())
+                    return await self._finish_probe(info, answers, decide())
             raise AuthenticationRequired(self._auth.refusal(answers[refused[0]].status), host=self.host,
                                          endpoint=refused[0]) from None
-        return self._probed(answers, features)
+        return await self._finish_probe(info, answers, features)
 
     async def _probe_again(self) -> None:
         """Endpoints that did not answer the probe are asked again; the device as known stays if it fails."""
@@ -119,6 +119,13 @@ class GatewayProbe(abc.ABC):
         except CommunicationError as err:
             self._reprobe_at = self._clock() + REPROBE_AFTER_S
             _LOGGER.debug("%s: probing again failed: %s", self.host, err.message)
+
+    @abc.abstractmethod
+    async def _probe_installer(self, info: DeviceInfo, features: Features, answers: dict[str, Answer]) -> Features:
+        """The installer endpoints the role allows: the capability report."""
+
+    async def _finish_probe(self, info: DeviceInfo, answers: dict[str, Answer], features: Features) -> Features:
+        return self._probed(answers, await self._probe_installer(info, features, answers))
 
     def _probed(self, answers: dict[str, Answer], features: Features) -> Features:
         self._features = features

@@ -32,6 +32,7 @@ from .models_hardware import (
     LivePhasePower,
     StorageSettings,
 )
+from .models_installer import DpelSettings, GridProfile, QRelay
 
 __all__ = [
     "PHASE_NAMES",
@@ -44,6 +45,7 @@ __all__ = [
     "ControllerIdentity",
     "CtMeter",
     "DeviceInfo",
+    "DpelSettings",
     "DryContact",
     "EnchargeAggregate",
     "EnchargeBattery",
@@ -55,12 +57,14 @@ __all__ = [
     "GatewayData",
     "Generator",
     "GeneratorState",
+    "GridProfile",
     "Inverter",
     "LiveData",
     "LiveMeter",
     "LivePhasePower",
     "MeasurementType",
     "MeterReading",
+    "QRelay",
     "StorageMode",
     "StorageSettings",
 ]
@@ -226,6 +230,12 @@ class Inverter:
     energy_produced_mwh: float | None = None
     last_report_duration_s: int | None = None
     source: str | None = None  # the endpoint this inverter's report comes from
+    producing: bool | None = None  # /inventory.json flags
+    communicating: bool | None = None
+    conversion_error_s: int | None = None  # device_data lastReading.pwrConvErrSecs
+    conversion_max_error_cycles: int | None = None  # pwrConvMaxErrCycles
+    energy_yesterday_wh: float | None = None  # device_data wattHours.yesterday
+    energy_last_week_wh: float | None = None  # device_data wattHours.week
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,6 +294,12 @@ class GatewayData:
     consumption_net_device: EnergyReading | None = None
     # part name ("production", "meters", "encharge", ...) -> epoch seconds of its newest real answer
     parts_updated_at: Mapping[str, float | None] = field(default_factory=dict)
+    # installer-level readings (None: not read — not available to this token or firmware, or not probed)
+    power_forced_off: bool | None = None
+    dpel: DpelSettings | None = None
+    grid_profile: GridProfile | None = None
+    plc_levels: Mapping[str, int] | None = None  # serial -> PLC signal level (inverters and relays)
+    q_relays: tuple[QRelay, ...] = ()
     # With a site time zone: every lifetime counter's today / last seven days at local midnight
     # (derived/daily_readings.py: "production", "grid.imported", "battery.charged", ...)
     daily: Mapping[str, DailyFigures] = field(default_factory=dict)

@@ -75,7 +75,8 @@ async def test_a_token_for_another_gateway_exits_3_from_every_device_command(tmp
         foreign = cloud.mint("999999999999")
         runs = await asyncio.gather(iqgateway("read", envoy.url, "--token", foreign),
                                     iqgateway("watch", envoy.url, "--token", foreign, "--once"),
-                                    iqgateway("capture", envoy.url, "--token", foreign, str(tmp_path / "c")))
+                                    iqgateway("capture", envoy.url, "--token", foreign, str(tmp_path / "c")),
+                                    iqgateway("capabilities", envoy.url, "--token", foreign))
     for run in runs:
         assert run.code == 3, run.text
         text = assert_one_clean_line(run, foreign)
@@ -101,7 +102,8 @@ async def test_an_unreachable_device_exits_5_from_every_device_command(tmp_path:
     address = f"127.0.0.1:{port}"
     runs = await asyncio.gather(*(iqgateway(*args) for args in (
         ["read", f"https://{address}"], ["info", f"https://{address}"],
-        ["watch", f"https://{address}", "--once"], ["capture", f"https://{address}", str(tmp_path)])))
+        ["watch", f"https://{address}", "--once"], ["capture", f"https://{address}", str(tmp_path)],
+        ["capabilities", f"https://{address}"])))
     for run in runs:
         assert run.code == 5, run.text
         text = assert_one_clean_line(run)

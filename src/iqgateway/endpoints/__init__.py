@@ -9,7 +9,22 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from ..answer import Answer
-from . import acb, dry_contacts, ensemble, generator, home, inverters, livedata, meters, production, tariff
+from . import (
+    acb,
+    dpel,
+    dry_contacts,
+    ensemble,
+    generator,
+    grid_profile,
+    home,
+    inverters,
+    livedata,
+    meters,
+    plc,
+    power_mode,
+    production,
+    tariff,
+)
 from .family import EndpointFamily
 
 FAMILIES: tuple[EndpointFamily, ...] = (
@@ -23,6 +38,10 @@ FAMILIES: tuple[EndpointFamily, ...] = (
     generator.FAMILY,
     livedata.FAMILY,
     home.FAMILY,
+    power_mode.FAMILY,
+    dpel.FAMILY,
+    grid_profile.FAMILY,
+    plc.FAMILY,
 )
 
 

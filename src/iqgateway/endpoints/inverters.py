@@ -109,6 +109,19 @@ def inventory_pcus(doc: object) -> tuple[str, ...] | None:
     return tuple(serials)
 
 
+def inventory_flags(doc: object, device_type: str = INVENTORY_PCU_TYPE) -> dict[str, JsonDict]:
+    """The `/inventory.json` entries of one device type (not deleted), keyed by serial."""
+    found: dict[str, JsonDict] = {}
+    for group in dicts(doc):
+        if str_at(group, "type") != device_type:
+            continue
+        for device in dicts(group.get("devices")):
+            serial = str_at(device, "serial_num")
+            if serial and device.get("deleted") not in (True, 1, "true"):
+                found[serial] = device
+    return found
+
+
 def _pcu(serial: str, channel: JsonDict) -> Inverter:
     watts = dict_at(channel, "watts")
     energy = dict_at(channel, "wattHours")
@@ -130,6 +143,10 @@ def _pcu(serial: str, channel: JsonDict) -> Inverter:
         energy_produced_mwh=None if last is None else scaled(last.get("joulesProduced"), 3.6),
         last_report_duration_s=int_at(last, "duration"),
         source=DEVICE_DATA,
+        conversion_error_s=int_at(last, "pwrConvErrSecs"),
+        conversion_max_error_cycles=int_at(last, "pwrConvMaxErrCycles"),
+        energy_yesterday_wh=num_at(energy, "yesterday"),
+        energy_last_week_wh=num_at(energy, "week"),
     )
 
 

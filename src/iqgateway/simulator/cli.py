@@ -6,7 +6,8 @@
     iqgateway simulate ... --stream hz=1 --stream stalls=on --stream role=installer --stream drop_s=3
 
 Prints the device URL on one line (`Envoy simulator (serial X, firmware Y) serving https://127.0.0.1:PORT`),
-then a freshly minted token for firmware >= 7, and the cloud URL and demo account when `--cloud` is on.
+then freshly minted owner and installer tokens for firmware >= 7, and the cloud URL and demo account when
+`--cloud` is on.
 Stops cleanly on Ctrl-C or SIGTERM. The admin API lives under `/__simulator__/` on the same port.
 """
 
@@ -235,6 +236,7 @@ async def _serve(
             typer.echo(f"Envoy simulator (serial {source.serial}, firmware {source.firmware}) serving {envoy.url}")
             if envoy.token_auth:
                 typer.echo(f"Token (owner, 365 days): {envoy.mint_token()}")
+                typer.echo(f"Token (installer, 12 hours): {envoy.mint_token(days=0.5, user='installer')}")
         if simulated_cloud is not None:
             typer.echo(
                 f"Simulated Enphase cloud at {simulated_cloud.url} (account {DEMO_EMAIL}, password {DEMO_PASSWORD})"

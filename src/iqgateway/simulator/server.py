@@ -50,6 +50,8 @@ from .faults import (
     status_page,
 )
 from .firmware import uses_token_auth
+from .installer import PATHS as INSTALLER_PATHS
+from .installer import InstallerEndpoints
 from .listener import Listener
 from .meter_stream import STREAM_PATH, MeterStreamServer, StreamSettings
 from .source import JSON_TYPE, DeviceSource, Reply
@@ -111,6 +113,7 @@ class SimulatedEnvoy:
             self.faults.add(parse_fault(fault) if isinstance(fault, str) else fault)
         self.stats = Accounting()
         self.stream = MeterStreamServer(source, stream)
+        self.installer = InstallerEndpoints(source)
         self._signer = cloud.signer if cloud is not None else TokenSigner()
         self._auth = DeviceAuth(lambda: source.serial, lambda: source.firmware, mode=auth, signers=[self._signer],
                                 digest_users=digest_users)
@@ -307,6 +310,9 @@ class SimulatedEnvoy:
             reply = Reply(200, VALID_TOKEN_BODY, HTML_TYPE)
             if outcome.session_id:
                 extra["Set-Cookie"] = f"sessionId={outcome.session_id}; Path=/; HttpOnly; Secure"
+        elif path in INSTALLER_PATHS:
+            role = self._auth.role(request.headers, request.cookies) if outcome.kind not in ("none", "open") else None
+            reply = self.installer.respond(method, path, body, role)
         else:
             try:
                 reply = self.source.respond(method, path, query, body)

@@ -91,6 +91,12 @@ def dispatch(
         else:
             discharge = min(load_w - supply, sum(max_dis))
             served = supply + discharge
+    if ctl.production_forced_off:
+        curtail = 0.0
+    elif ctl.grid_connected and ctl.export_limit_w is not None and pv_avail > 0:
+        export = pv_avail - load_w - charge + discharge
+        if export > ctl.export_limit_w:
+            curtail = max(pv_avail - (export - ctl.export_limit_w), 0.0) / pv_avail
     ch_each = share(charge, max_ch)
     dis_each = share(discharge, max_dis)
     bat_each = tuple(d - c for c, d in zip(ch_each, dis_each, strict=True))

@@ -57,6 +57,8 @@ class Controls:
     generator_start_soc: float = 30.0
     generator_stop_soc: float = 70.0
     acb_sleep: dict[str, tuple[int, int]] = field(default_factory=dict)
+    production_forced_off: bool = False  # installer power mode
+    export_limit_w: float | None = None  # installer DPEL export limit in force
 
 
 def phase_weights(phases: int) -> tuple[float, float, float]:
