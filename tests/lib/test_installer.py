@@ -66,13 +66,17 @@ async def test_owner_token_gets_needs_installer_and_no_installer_requests() -> N
             capability = report.get(name)
             assert capability.state is CapabilityState.NEEDS_INSTALLER
             assert "installer token" in capability.reason
+        assert report.get(CapabilityName.PRODUCTION_POWER_MODE).reason == (
+            "production control needs an installer token; owner tokens cannot switch production "
+            "(/ivp/mod/603980032/mode/power)")
         assert _installer_requests(envoy) == []
         assert [r.path for r in envoy.stats.log if r.status == 401] == []
         data = gateway.data
         assert data is not None
         assert (data.power_forced_off, data.dpel, data.grid_profile, data.plc_levels) == (None, None, None, None)
-        with pytest.raises(CapabilityUnavailable, match="needs_installer_role"):
+        with pytest.raises(CapabilityUnavailable, match="needs_installer_role") as refused:
             await gateway.set_production(False)
+        assert (refused.value.host, refused.value.endpoint) == (gateway.host, POWER_MODE)
         assert _installer_requests(envoy) == []
         assert report.to_dict()["capabilities"]["production_power_mode"]["state"] == "needs_installer_role"
 
