@@ -18,8 +18,10 @@ from iqgateway import (
     ControlRejected,
     DpelSettings,
     Gateway,
+    InstallerRoleRequired,
 )
 from iqgateway.simulator.clock import SimClock
+from iqgateway.simulator.faults import parse_fault
 from iqgateway.simulator.installer import AGF, DPEL, PLC, POWER_MODE, PROFILES
 from iqgateway.simulator.profiles import ProfileSource
 from iqgateway.simulator.server import SimulatedEnvoy
@@ -206,3 +208,14 @@ async def test_digest_user_below_firmware_7_is_the_role(user: str, state: Capabi
             assert "HTTP 404" in export.reason
         else:
             assert _installer_requests(envoy) == []
+
+
+async def test_a_refused_installer_endpoint_raises_installer_role_required() -> None:
+    async with _gateway("installer") as (envoy, gateway):
+        await gateway.update()
+        envoy.faults.add(parse_fault(f"401x5:{POWER_MODE}"))
+        with pytest.raises(InstallerRoleRequired, match="needs an installer token") as refused:
+            await gateway.set_production(False)
+        assert (refused.value.host, refused.value.endpoint, refused.value.role) == (gateway.host, POWER_MODE,
+                                                                                   "installer")
+        assert envoy.installer.power_forced_off is False
