@@ -26,6 +26,7 @@ from iqgateway.simulator.installer import AGF, DPEL, PLC, POWER_MODE, PROFILES
 from iqgateway.simulator.profiles import ProfileSource
 from iqgateway.simulator.server import SimulatedEnvoy
 from iqgateway.simulator.testing import profile_envoy, replay_envoy
+from iqgateway.snapshot import snapshot_dict
 
 INSTALLER_ONLY = (CapabilityName.PRODUCTION_POWER_MODE, CapabilityName.EXPORT_LIMIT, CapabilityName.GRID_PROFILE,
                   CapabilityName.PLC_SIGNAL_CHECK)
@@ -110,6 +111,10 @@ async def test_installer_report_and_reads() -> None:
         assert data.grid_profile.selected_id == PROFILES[0]["id"]
         assert data.grid_profile.selected_name == PROFILES[0]["name"]
         assert [p.id for p in data.grid_profile.profiles] == [p["id"] for p in PROFILES]
+        doc = snapshot_dict(data)
+        assert (doc["power_forced_off"], doc["dpel"]["limit_w"], doc["grid_profile"]["selected_id"]) == (
+            False, 0.0, PROFILES[0]["id"])
+        assert (doc["plc_levels"], doc["q_relays"]) == (None, {})
         # not opted in: the PLC check was never asked
         assert [p for p, _ in _installer_requests(envoy) if p == PLC] == []
 
