@@ -70,11 +70,11 @@ class CapabilityReport:
 
 
 # The installer endpoint of each installer capability, and what it does (for the reasons).
-INSTALLER_PATHS: Mapping[CapabilityName, tuple[str, str]] = {
-    CapabilityName.PRODUCTION_POWER_MODE: (power_mode.PATH, "production control"),
-    CapabilityName.EXPORT_LIMIT: (dpel.PATH, "the export limit (DPEL)"),
-    CapabilityName.GRID_PROFILE: (grid_profile.PATH, "the grid profile"),
-    CapabilityName.PLC_SIGNAL_CHECK: (plc.PATH, "the PLC signal check"),
+INSTALLER_PATHS: Mapping[CapabilityName, tuple[str, str, str]] = {
+    CapabilityName.PRODUCTION_POWER_MODE: (power_mode.PATH, "production control", "switch production"),
+    CapabilityName.EXPORT_LIMIT: (dpel.PATH, "the export limit (DPEL)", "set an export limit"),
+    CapabilityName.GRID_PROFILE: (grid_profile.PATH, "the grid profile", "read or change the grid profile"),
+    CapabilityName.PLC_SIGNAL_CHECK: (plc.PATH, "the PLC signal check", "read PLC signal levels"),
 }
 
 
@@ -91,10 +91,10 @@ def _who(role: str | None) -> str:
 
 
 def _installer_capability(name: CapabilityName, role: str | None, status: int | None) -> Capability:
-    path, what = INSTALLER_PATHS[name]
+    path, what, verb = INSTALLER_PATHS[name]
     if not is_installer(role):
         return Capability(name, CapabilityState.NEEDS_INSTALLER,
-                          f"{what} needs an installer token; {_who(role)} cannot use {path}")
+                          f"{what} needs an installer token; {_who(role)} cannot {verb} ({path})")
     if status is None:
         return Capability(name, CapabilityState.AVAILABLE, f"{what} is read on demand from {path}")
     if status == 200:
@@ -105,7 +105,7 @@ def _installer_capability(name: CapabilityName, role: str | None, status: int | 
     if status == 0:
         return Capability(name, CapabilityState.NOT_ON_FIRMWARE, f"{path} did not answer at probe")
     return Capability(name, CapabilityState.NOT_ON_FIRMWARE,
-                      f"this firmware has no {what} ({path} answered HTTP {status})")
+                      f"{what} is not on this firmware ({path} answered HTTP {status})")
 
 
 def _stream(info: DeviceInfo, features: Features, role: str | None) -> Capability:
@@ -142,7 +142,7 @@ def build_report(info: DeviceInfo, features: Features, role: str | None,
                  statuses: Mapping[str, int]) -> CapabilityReport:
     """The report from the role, the firmware, the probed features and the installer endpoints' statuses."""
     capabilities = [_stream(info, features, role)]
-    for name, (path, _) in INSTALLER_PATHS.items():
+    for name, (path, _, _) in INSTALLER_PATHS.items():
         capabilities.append(_installer_capability(name, role, statuses.get(path)))
     capabilities += [_storage(features), _relays(features)]
     return CapabilityReport(role=role, firmware=info.firmware, capabilities=tuple(capabilities))

@@ -17,7 +17,7 @@ from . import controls
 from .answer import Answer
 from .answer_cache import AnswerCache
 from .auth.session import AuthSession
-from .capabilities import CapabilityName, CapabilityReport, build_report, is_installer
+from .capabilities import INSTALLER_PATHS, CapabilityName, CapabilityReport, build_report, is_installer
 from .endpoints import acb, dpel, grid_profile, inverters, plc, power_mode, q_relays
 from .endpoints.values import answer_json, bool_at
 from .errors import (
@@ -129,6 +129,7 @@ class GatewayInstaller(abc.ABC):
     # ------------------------------------------------------------------ controls
 
     async def _need(self, name: CapabilityName) -> None:
+        """CapabilityUnavailable unless the report (after a first update) has `name` available."""
         if self._capabilities is None:
             await self._update()
         report = self._capabilities
@@ -136,7 +137,7 @@ class GatewayInstaller(abc.ABC):
         capability = report.get(name)
         if not report.available(name):
             raise CapabilityUnavailable(f"{name.value} is {capability.state.value}: {capability.reason}",
-                                        host=self.host, endpoint=INSTALLER_ENDPOINT[name])
+                                        host=self.host, endpoint=INSTALLER_PATHS[name][0])
 
     def _refused(self, status: int, path: str) -> InstallerRoleRequired:
         return InstallerRoleRequired(f"refused (HTTP {status}): this endpoint needs an installer token "
@@ -241,14 +242,6 @@ class GatewayInstaller(abc.ABC):
             if levels is None:
                 raise ControlRejected("no signal levels in the answer", host=self.host, endpoint=plc.PATH)
             return levels
-
-
-INSTALLER_ENDPOINT: Mapping[CapabilityName, str] = {
-    CapabilityName.PRODUCTION_POWER_MODE: power_mode.PATH,
-    CapabilityName.EXPORT_LIMIT: dpel.PATH,
-    CapabilityName.GRID_PROFILE: grid_profile.PATH,
-    CapabilityName.PLC_SIGNAL_CHECK: plc.PATH,
-}
 
 
 def _dpel_matches(got: DpelSettings, wanted: tuple[bool, bool | None, float | None, float | None]) -> bool:

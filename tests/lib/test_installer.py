@@ -18,12 +18,15 @@ from iqgateway import (
     ControlRejected,
     DpelSettings,
     Gateway,
+    InstallerRoleRequired,
 )
 from iqgateway.simulator.clock import SimClock
+from iqgateway.simulator.faults import parse_fault
 from iqgateway.simulator.installer import AGF, DPEL, PLC, POWER_MODE, PROFILES
 from iqgateway.simulator.profiles import ProfileSource
 from iqgateway.simulator.server import SimulatedEnvoy
 from iqgateway.simulator.testing import profile_envoy, replay_envoy
+from iqgateway.snapshot import snapshot_dict
 
 INSTALLER_ONLY = (CapabilityName.PRODUCTION_POWER_MODE, CapabilityName.EXPORT_LIMIT, CapabilityName.GRID_PROFILE,
                   CapabilityName.PLC_SIGNAL_CHECK)
@@ -66,13 +69,17 @@ async def test_owner_token_gets_needs_installer_and_no_installer_requests() -> N
             capability = report.get(name)
             assert capability.state is CapabilityState.NEEDS_INSTALLER
             assert "installer token" in capability.reason
+        assert report.get(CapabilityName.PRODUCTION_POWER_MODE).reason == (
+            "production control needs an installer token; owner tokens cannot switch production "
+            "(/ivp/mod/603980032/mode/power)")
         assert _installer_requests(envoy) == []
         assert [r.path for r in envoy.stats.log if r.status == 401] == []
         data = gateway.data
         assert data is not None
         assert (data.power_forced_off, data.dpel, data.grid_profile, data.plc_levels) == (None, None, None, None)
-        with pytest.raises(CapabilityUnavailable, match="needs_installer_role"):
+        with pytest.raises(CapabilityUnavailable, match="needs_installer_role") as refused:
             await gateway.set_production(False)
+        assert (refused.value.host, refused.value.endpoint) == (gateway.host, POWER_MODE)
         assert _installer_requests(envoy) == []
         assert report.to_dict()["capabilities"]["production_power_mode"]["state"] == "needs_installer_role"
 
@@ -104,6 +111,10 @@ async def test_installer_report_and_reads() -> None:
         assert data.grid_profile.selected_id == PROFILES[0]["id"]
         assert data.grid_profile.selected_name == PROFILES[0]["name"]
         assert [p.id for p in data.grid_profile.profiles] == [p["id"] for p in PROFILES]
+        doc = snapshot_dict(data)
+        assert (doc["power_forced_off"], doc["dpel"]["limit_w"], doc["grid_profile"]["selected_id"]) == (
+            False, 0.0, PROFILES[0]["id"])
+        assert (doc["plc_levels"], doc["q_relays"]) == (None, {})
         # not opted in: the PLC check was never asked
         assert [p for p, _ in _installer_requests(envoy) if p == PLC] == []
 
@@ -202,3 +213,14 @@ async def test_digest_user_below_firmware_7_is_the_role(user: str, state: Capabi
             assert "HTTP 404" in export.reason
         else:
             assert _installer_requests(envoy) == []
+
+
+async def test_a_refused_installer_endpoint_raises_installer_role_required() -> None:
+    async with _gateway("installer") as (envoy, gateway):
+        await gateway.update()
+        envoy.faults.add(parse_fault(f"401x5:{POWER_MODE}"))
+        with pytest.raises(InstallerRoleRequired, match="needs an installer token") as refused:
+            await gateway.set_production(False)
+        assert (refused.value.host, refused.value.endpoint, refused.value.role) == (gateway.host, POWER_MODE,
+                                                                                   "installer")
+        assert envoy.installer.power_forced_off is False
