@@ -15,7 +15,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from iqgateway.models import AcbUnit, C6Combiner, Collar, EnchargeBattery, Enpower
+from iqgateway import AcbUnit, C6Combiner, Collar, EnchargeBattery, Enpower
 
 from .coordinator import EnvoyConfigEntry
 from .entity import (

@@ -18,12 +18,7 @@ from homeassistant.const import PERCENTAGE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from iqgateway import GatewayData
-from iqgateway.models import (
-    PHASE_NAMES,
-    EnergyReading,
-    Feature,
-)
+from iqgateway import PHASE_NAMES, EnergyReading, Feature, GatewayData
 
 from .coordinator import EnvoyConfigEntry, EnvoyCoordinator
 from .entity import (

@@ -29,9 +29,18 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from iqgateway import GatewayData
-from iqgateway.derived import BatteryEnergy, GridEnergy, GridEnergyTotals, balanced_net_reading, battery_power
-from iqgateway.models import PHASE_NAMES, Feature, LiveData, LiveMeter
+from iqgateway import (
+    PHASE_NAMES,
+    BatteryEnergy,
+    Feature,
+    GatewayData,
+    GridEnergy,
+    GridEnergyTotals,
+    LiveData,
+    LiveMeter,
+    balanced_net_reading,
+    battery_power,
+)
 
 from .coordinator import EnvoyConfigEntry, EnvoyCoordinator
 from .derived_energy import DerivedEnergy, DerivedTotals, SavedTotals
@@ -161,19 +170,11 @@ class DerivedEnergySensor(EnvoyEntity[GatewayData], RestoreEntity, SensorEntity)
         return self.entity_description.totals_fn(self.coordinator.derived)
 
     async def async_added_to_hass(self) -> None:
-        # restored before listening to the coordinator: the totals continue from the saved state, not from 0
+        # the coordinator feeds the totals; an entry from before their Store continues from the sensor's data
         saved = await self.async_get_last_extra_data()
         if saved is not None:
             self._totals.restore(saved.as_dict())
         await super().async_added_to_hass()
-        if self.coordinator.data is not None:
-            self._totals.feed(self.coordinator.data)
-
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        if self.coordinator.data is not None:
-            self._totals.feed(self.coordinator.data)
-        super()._handle_coordinator_update()
 
     @property
     def native_value(self) -> float | None:

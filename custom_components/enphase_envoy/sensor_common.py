@@ -26,12 +26,7 @@ from homeassistant.const import (
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
-from iqgateway import GatewayData
-from iqgateway.models import (
-    EnergyReading,
-    Feature,
-    MeterReading,
-)
+from iqgateway import EnergyReading, Feature, GatewayData, MeterReading
 
 from .entity import (
     EnvoyEntityDescription,

@@ -15,8 +15,7 @@ from homeassistant.const import UnitOfApparentPower, UnitOfReactivePower
 from homeassistant.core import callback
 from homeassistant.helpers.entity import Entity
 
-from iqgateway import GatewayData
-from iqgateway.models import PHASE_NAMES
+from iqgateway import PHASE_NAMES, GatewayData
 
 from .entity import ENVOY
 from .sensor import (

@@ -12,8 +12,18 @@
 
 from __future__ import annotations
 
+from .acb_sleep import MIXED as MIXED_SLEEP
+from .acb_sleep import SLEEP_STATES, aggregate_sleep_state, sleep_state
 from .auth.enlighten import CloudEndpoints
-from .derived import BatteryEnergy, DailyEnergy, DailyFigures, GridEnergy, GridEnergyTotals
+from .derived import (
+    BatteryEnergy,
+    DailyEnergy,
+    DailyFigures,
+    GridEnergy,
+    GridEnergyTotals,
+    balanced_net_reading,
+    battery_power,
+)
 from .endpoints.home import HomeInfo, NetworkInterface
 from .errors import (
     AuthenticationError,
@@ -21,6 +31,7 @@ from .errors import (
     CloudError,
     CommunicationError,
     ControlRejected,
+    DeviceIdentityError,
     DeviceTimeout,
     DeviceUnavailable,
     FeatureNotAvailable,
@@ -35,10 +46,12 @@ from .errors import (
     TokenExpired,
     UnsupportedFirmware,
 )
+from .firmware import uses_tokens
 from .frames import ChannelValues, PhaseValues, StreamFrame
 from .gateway import Gateway
 from .live import LivePower
 from .models import (
+    PHASE_NAMES,
     AcBatteries,
     AcbUnit,
     AuthKind,
@@ -67,14 +80,20 @@ from .models import (
     StorageMode,
     StorageSettings,
 )
+from .policy import LoadPolicy
 from .schedule import Cadence
+from .snapshot import snapshot_dict
 from .version import package_version
 
 __version__ = package_version()
 from .stream import MeterStream
+from .stream_live import apply_frame
 from .stream_stats import StreamStats
 
 __all__ = [
+    "MIXED_SLEEP",
+    "PHASE_NAMES",
+    "SLEEP_STATES",
     "AcBatteries",
     "AcbUnit",
     "AuthKind",
@@ -93,6 +112,7 @@ __all__ = [
     "CtMeter",
     "DailyEnergy",
     "DailyFigures",
+    "DeviceIdentityError",
     "DeviceInfo",
     "DeviceTimeout",
     "DeviceUnavailable",
@@ -122,6 +142,7 @@ __all__ = [
     "LiveMeter",
     "LivePhasePower",
     "LivePower",
+    "LoadPolicy",
     "MeasurementType",
     "MeterReading",
     "MeterStream",
@@ -137,4 +158,11 @@ __all__ = [
     "TokenExpired",
     "UnsupportedFirmware",
     "__version__",
+    "aggregate_sleep_state",
+    "apply_frame",
+    "balanced_net_reading",
+    "battery_power",
+    "sleep_state",
+    "snapshot_dict",
+    "uses_tokens",
 ]
