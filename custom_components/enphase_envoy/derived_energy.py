@@ -60,6 +60,8 @@ class DerivedTotals(Generic[A]):
             _LOGGER.warning("Starting the %s totals afresh: %s", self.name, err)
             return False
         self._restored = True
+        if self._fed is not None:  # a sensor's data, taken after the first update: it continues from there
+            self._accumulator.update(self._fed)
         return True
 
     def feed(self, data: GatewayData) -> A:
