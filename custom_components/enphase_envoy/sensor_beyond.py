@@ -12,17 +12,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.sensor import (
-    SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
-    SensorStateClass,
 )
-from homeassistant.const import UnitOfEnergy, UnitOfPower
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -46,27 +43,8 @@ from .coordinator import EnvoyConfigEntry, EnvoyCoordinator
 from .derived_energy import DerivedEnergy, DerivedTotals, SavedTotals
 from .entity import ENVOY, EnvoyEntity, EnvoyEntityDescription, ct_enabled, envoy_device, track_entities
 from .live import LivePowerCoordinator
-
-ENERGY: Mapping[str, Any] = {
-    "device_class": SensorDeviceClass.ENERGY,
-    "state_class": SensorStateClass.TOTAL_INCREASING,
-    "native_unit_of_measurement": UnitOfEnergy.WATT_HOUR,
-    "suggested_unit_of_measurement": UnitOfEnergy.KILO_WATT_HOUR,
-    "suggested_display_precision": 3,
-}
-POWER: Mapping[str, Any] = {
-    "device_class": SensorDeviceClass.POWER,
-    "state_class": SensorStateClass.MEASUREMENT,
-    "native_unit_of_measurement": UnitOfPower.WATT,
-    "suggested_unit_of_measurement": UnitOfPower.KILO_WATT,
-    "suggested_display_precision": 3,
-}
-
-
-def multi_phase(phases: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    """The per-phase part of a reading when it has more than one phase (a single phase repeats the total)."""
-    return phases if phases and len(phases) > 1 else {}
-
+from .sensor_common import ENERGY_TOTAL as ENERGY
+from .sensor_common import POWER, multi_phase
 
 # ---------------------------------------------------------------------------------------------------------
 # Derived energy: grid import/export, battery charged/discharged.
