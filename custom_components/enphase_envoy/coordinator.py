@@ -82,7 +82,7 @@ class EnvoyCoordinator(DataUpdateCoordinator[GatewayData]):
             raise self._ha_error(err) from err
         self.derived.feed(data)
         sync_token(self.hass, self.config_entry, self.gateway)
-        record_firmware(self.hass, data.info)
+        record_firmware(self.hass, self.config_entry.entry_id, data.info)
         persisted.save_daily_later(self._daily_store, self.gateway)
         persisted.save_derived_later(self._derived_store, self.derived)
         return data

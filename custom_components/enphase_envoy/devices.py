@@ -194,13 +194,13 @@ def known_device_ids(data: GatewayData) -> set[str]:
 
 
 @callback
-def record_firmware(hass: HomeAssistant, info: IdentityInfo) -> None:
+def record_firmware(hass: HomeAssistant, entry_id: str, info: IdentityInfo) -> None:
     """The Envoy's device shows the firmware the last update read (an upgrade is noticed by the library)."""
     registry = dr.async_get(hass)
-    device = registry.async_get_device(identifiers={(DOMAIN, info.serial)})
-    if device is not None and device.sw_version != info.firmware:
-        _LOGGER.info("Envoy %s firmware changed from %s to %s", info.serial, device.sw_version, info.firmware)
-        registry.async_update_device(device.id, sw_version=info.firmware)
+    for device in dr.async_entries_for_config_entry(registry, entry_id):
+        if (DOMAIN, info.serial) in device.identifiers and device.sw_version != info.firmware:
+            _LOGGER.info("Envoy %s firmware changed from %s to %s", info.serial, device.sw_version, info.firmware)
+            registry.async_update_device(device.id, sw_version=info.firmware)
 
 
 async def read_mac(gateway: Gateway) -> str | None:
