@@ -9,6 +9,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
+from .connect import make_gateway, make_session
 from .const import (
     DEFAULT_LIVE_POWER_INTERVAL_S,
     DOMAIN,
@@ -20,28 +21,22 @@ from .const import (
     OPTION_REALTIME,
     PLATFORMS,
 )
-from .coordinator import (
-    EnvoyConfigEntry,
-    EnvoyCoordinator,
-    clear_token_issues,
-    known_device_ids,
-    make_gateway,
-    make_session,
-)
+from .coordinator import EnvoyConfigEntry, EnvoyCoordinator
+from .devices import known_device_ids, read_mac
 from .installer import track_installer_issue
 from .live import LivePowerCoordinator
-from .persisted import daily_store, load_policy
+from .persisted import daily_store, derived_store, load_policy
 from .realtime import async_start_realtime, stream_issue_id
+from .token_issues import clear_token_issues
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> bool | None:
     """Connect to the Envoy, read it once and set up the platforms; raise when it cannot be set up."""
     keep_alive = not entry.options.get(OPTION_DISABLE_KEEP_ALIVE, False)
-    session = make_session(hass, keep_alive=keep_alive)
-    if not keep_alive:
-        entry.async_on_unload(session.close)
+    session = make_session(hass, keep_alive=keep_alive)  # a session of its own is closed with the entry
     gateway = make_gateway(entry.data[CONF_HOST], entry.data, session, keep_alive=keep_alive,
-                           tz=dt_util.get_default_time_zone(), plc_check=bool(entry.options.get(OPTION_PLC_CHECK)))
+                           tz=dt_util.get_default_time_zone(), serial=entry.unique_id,
+                           plc_check=bool(entry.options.get(OPTION_PLC_CHECK)))
     gateway.policy = load_policy(entry.options)
     coordinator = EnvoyCoordinator(hass, entry, gateway)
     await coordinator.async_config_entry_first_refresh()
@@ -56,7 +51,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> boo
         )
         coordinator.live = LivePowerCoordinator(hass, entry, gateway, interval)
         await coordinator.live.async_start()  # stopped with the entry (DataUpdateCoordinator's own unload hook)
-    await coordinator.async_read_mac()  # the Envoy's device carries its MAC address from the start
+    coordinator.mac = await read_mac(gateway)  # the Envoy's device carries its MAC address from the start
     if entry.options.get(OPTION_REALTIME, False):
         coordinator.realtime = await async_start_realtime(hass, entry, gateway, coordinator.async_update_listeners)
     else:
@@ -73,7 +68,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> bo
         await or_raise(entry, PLATFORMS)
     elif not await manager.async_unload_platforms(entry, PLATFORMS):
         return False
-    await entry.runtime_data.async_save_daily()
+    await entry.runtime_data.async_save()
     await entry.runtime_data.gateway.close()
     entry.runtime_data.clear_issues()  # raised again by the next setup if still true
     return setup_done()
@@ -92,6 +87,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: EnvoyConfigEntry) -> No
     """A removed entry leaves no repair issue and no stored midnight closes behind."""
     clear_token_issues(hass, entry.entry_id)
     await daily_store(hass, entry.entry_id).async_remove()
+    await derived_store(hass, entry.entry_id).async_remove()
     ir.async_delete_issue(hass, DOMAIN, stream_issue_id(entry.entry_id))
 
 

@@ -7,8 +7,17 @@ own band (when it is one of the steps), else 95-100 %. The pick lives as long as
 
 from __future__ import annotations
 
-from iqgateway import AcbUnit, Gateway, GatewayData
-from iqgateway.acb_sleep import MIXED, SLEEP_STATES, aggregate_sleep_state, sleep_state
+from iqgateway import (
+    MIXED_SLEEP as MIXED,
+)
+from iqgateway import (
+    SLEEP_STATES,
+    AcbUnit,
+    Gateway,
+    GatewayData,
+    aggregate_sleep_state,
+    sleep_state,
+)
 
 __all__ = ["aggregate_sleep_state", "sleep_state"]
 

@@ -16,8 +16,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from iqgateway import QRelay
-from iqgateway.models import AcbUnit, C6Combiner, Collar, EnchargeBattery, Enpower, Inverter
+from iqgateway import AcbUnit, C6Combiner, Collar, EnchargeBattery, Enpower, Inverter, QRelay
 
 from .coordinator import EnvoyConfigEntry
 from .entity import (

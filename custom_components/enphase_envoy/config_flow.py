@@ -25,15 +25,9 @@ from homeassistant.helpers.aiohttp_client import async_create_clientsession
 from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 
-from iqgateway import (
-    AuthenticationError,
-    CloudError,
-    DeviceInfo,
-    IQGatewayError,
-)
-from iqgateway.firmware import uses_tokens
-from iqgateway.policy import LoadPolicy
+from iqgateway import AuthenticationError, CloudError, DeviceInfo, IQGatewayError, LoadPolicy, uses_tokens
 
+from .connect import make_gateway
 from .const import (
     CONF_SERIAL,
     CONF_USE_MANUAL_TOKEN,
@@ -54,7 +48,6 @@ from .const import (
     OPTION_REALTIME,
     OPTION_SLOW_REQUEST_S,
 )
-from .coordinator import make_gateway
 
 _LOGGER = logging.getLogger(__name__)
 

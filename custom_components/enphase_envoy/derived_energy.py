@@ -1,8 +1,9 @@
 """The derived energy totals of one config entry: grid import/export and battery charged/discharged.
 
-Each `DerivedTotals` holds one library accumulator (iqgateway.derived). Its sensors restore it from the
-extra data Home Assistant kept at the last shutdown (the accumulator's `to_state()`) before it sees its
-first snapshot, then feed it every new snapshot; whichever sensor comes first does it, once per snapshot.
+Each `DerivedTotals` holds one library accumulator (iqgateway.derived). The coordinator restores them from
+the entry's Store before its first update and feeds them every snapshot, whether or not their sensors are
+enabled. A sensor's extra restore data (the accumulator's `to_state()`) is taken only while nothing was
+restored yet: an entry that kept its totals in its sensors before the Store existed.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from homeassistant.helpers.restore_state import ExtraStoredData
 
-from iqgateway import GatewayData, IQGatewayError
-from iqgateway.derived import BatteryEnergy, GridEnergy
+from iqgateway import BatteryEnergy, GatewayData, GridEnergy, IQGatewayError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ class DerivedTotals(Generic[A]):
         self._restore = restore
         self._accumulator: A | None = None
         self._fed: GatewayData | None = None
+        self._restored = False
 
     @property
     def accumulator(self) -> A | None:
@@ -50,14 +51,17 @@ class DerivedTotals(Generic[A]):
         return self._accumulator
 
     def restore(self, state: Mapping[str, Any]) -> bool:
-        """Continue from a saved `to_state()` document; only before any snapshot was fed. True if taken."""
-        if self._accumulator is not None:
+        """Continue from a saved `to_state()` document, once; True if taken."""
+        if self._restored:
             return False
         try:
             self._accumulator = self._restore(state)
         except IQGatewayError as err:
             _LOGGER.warning("Starting the %s totals afresh: %s", self.name, err)
             return False
+        self._restored = True
+        if self._fed is not None:  # a sensor's data, taken after the first update: it continues from there
+            self._accumulator.update(self._fed)
         return True
 
     def feed(self, data: GatewayData) -> A:
@@ -98,5 +102,19 @@ class DerivedEnergy:
     grid: DerivedTotals[GridEnergy] = field(default_factory=_grid)
     battery: DerivedTotals[BatteryEnergy] = field(default_factory=_battery)
 
-    def as_diagnostics(self) -> dict[str, Any]:
+    def feed(self, data: GatewayData) -> None:
+        self.grid.feed(data)
+        self.battery.feed(data)
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Continue from a saved `to_state()`; a part missing or unusable starts afresh."""
+        for key, totals in (("grid", self.grid), ("battery", self.battery)):
+            part = state.get(key)
+            if isinstance(part, Mapping):
+                totals.restore(part)
+
+    def to_state(self) -> dict[str, Any]:
         return {"grid": self.grid.to_state(), "battery": self.battery.to_state()}
+
+    def as_diagnostics(self) -> dict[str, Any]:
+        return self.to_state()

@@ -8,14 +8,29 @@ Envoy, except AC batteries (under the AC battery group) and relays (under the En
 
 from __future__ import annotations
 
+import logging
+
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
 
-from iqgateway import GatewayData, QRelay
-from iqgateway.models import AcbUnit, C6Combiner, Collar, DryContact, EnchargeBattery, Enpower
+from iqgateway import (
+    AcbUnit,
+    C6Combiner,
+    Collar,
+    DryContact,
+    EnchargeBattery,
+    Enpower,
+    Gateway,
+    GatewayData,
+    IQGatewayError,
+    QRelay,
+)
+from iqgateway import DeviceInfo as IdentityInfo
 
 from .const import DOMAIN, MANUFACTURER
+
+_LOGGER = logging.getLogger(__name__)
 
 # The CT measurement types core's device model text lists, in its order.
 CT_MODEL_ORDER = ("net-consumption", "production", "storage")
@@ -170,3 +185,37 @@ def link_device(hass: HomeAssistant, entry_id: str, device_id: str, data: Gatewa
     )
     if parent is not None and device.via_device_id != parent.id:
         registry.async_update_device(device.id, via_device_id=parent.id)
+
+
+def known_device_ids(data: GatewayData) -> set[str]:
+    """Device registry identifiers of the hardware in one snapshot."""
+    serial = data.info.serial
+    ids = {serial, *data.inverters, *data.summary_only_inverters}
+    ids.update(data.encharge or {})
+    ids.update(data.dry_contacts or {})
+    ids.update(relay.serial for relay in data.q_relays)
+    if data.acb is not None:
+        ids.add(f"{serial}_acb")
+        ids.update(data.acb.units)
+    ids.update(part.serial_number for part in (data.enpower, data.collar, data.c6cc) if part is not None)
+    return ids
+
+
+@callback
+def record_firmware(hass: HomeAssistant, entry_id: str, info: IdentityInfo) -> None:
+    """The Envoy's device shows the firmware the last update read (an upgrade is noticed by the library)."""
+    registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(registry, entry_id):
+        if (DOMAIN, info.serial) in device.identifiers and device.sw_version != info.firmware:
+            _LOGGER.info("Envoy %s firmware changed from %s to %s", info.serial, device.sw_version, info.firmware)
+            registry.async_update_device(device.id, sw_version=info.firmware)
+
+
+async def read_mac(gateway: Gateway) -> str | None:
+    """The Envoy's MAC address from /home; without it the device just has no MAC."""
+    try:
+        home = await gateway.network()
+    except IQGatewayError as err:
+        _LOGGER.debug("No MAC address for Envoy %s: %s", gateway.host, err)
+        return None
+    return home.mac

@@ -15,11 +15,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 
-from iqgateway import Gateway, GatewayData, IQGatewayError
-from iqgateway.probe import probe_paths
+from iqgateway import Gateway, IQGatewayError, snapshot_dict
 
 from .const import DOMAIN, OPTION_DIAGNOSTICS_INCLUDE_FIXTURES
-from .coordinator import EnvoyConfigEntry, known_device_ids
+from .coordinator import EnvoyConfigEntry
+from .devices import known_device_ids
 
 # Keys whose values are secret or identify the owner, wherever they appear.
 TO_REDACT = {
@@ -112,27 +112,12 @@ def _replacements(hass: HomeAssistant, entry: EnvoyConfigEntry) -> dict[str, str
     return out
 
 
-def _model_data(data: GatewayData) -> dict[str, Any]:
-    model = to_jsonable(data)
-    model.pop("raw", None)
-    return dict(model)
-
-
 async def _fixtures(entry: EnvoyConfigEntry) -> dict[str, Any]:
     """The device's answer for every endpoint the integration knows of; one failing does not stop the rest."""
     gateway = entry.runtime_data.gateway
-    paths: list[str] = ["/info"]
-    if gateway.info is not None:
-        paths.extend(probe_paths(gateway.info))
-    features = gateway.features
-    if features is not None:
-        paths.extend(features.endpoints)
-    data = entry.runtime_data.data
-    if data is not None:
-        paths.extend(data.raw)
     fixtures: dict[str, Any] = {}
     unanswered = 0
-    for path in dict.fromkeys(paths):
+    for path in gateway.known_paths():
         if unanswered >= GIVE_UP_AFTER:
             fixtures[path] = {"error": "skipped: the device stopped answering"}
             continue
@@ -235,7 +220,7 @@ async def async_get_config_entry_diagnostics(hass: HomeAssistant, entry: EnvoyCo
         "config_entry": entry.as_dict(),
         "envoy_properties": properties,
         "raw_data": dict(data.raw) if data is not None else None,
-        "envoy_model_data": _model_data(data) if data is not None else None,
+        "envoy_model_data": snapshot_dict(data) if data is not None else None,
         "corrections": to_jsonable(data.corrections) if data is not None else [],
         "envoy_entities_by_device": _entities_by_device(hass, entry),
         "fixtures": await _fixtures(entry) if entry.options.get(OPTION_DIAGNOSTICS_INCLUDE_FIXTURES) else {},

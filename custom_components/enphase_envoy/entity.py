@@ -19,8 +19,22 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from iqgateway import ControlRejected, Feature, FeatureNotAvailable, Gateway, GatewayData, IQGatewayError, QRelay
-from iqgateway.models import AcbUnit, C6Combiner, Collar, DryContact, EnchargeBattery, Enpower, Inverter
+from iqgateway import (
+    AcbUnit,
+    C6Combiner,
+    Collar,
+    ControlRejected,
+    DryContact,
+    EnchargeBattery,
+    Enpower,
+    Feature,
+    FeatureNotAvailable,
+    Gateway,
+    GatewayData,
+    Inverter,
+    IQGatewayError,
+    QRelay,
+)
 
 from .const import DOMAIN
 from .coordinator import EnvoyConfigEntry, EnvoyCoordinator

@@ -14,9 +14,7 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
-from iqgateway import FeatureNotAvailable, Gateway, IQGatewayError
-from iqgateway.live import LivePower
-from iqgateway.models import LiveData
+from iqgateway import FeatureNotAvailable, Gateway, IQGatewayError, LiveData, LivePower
 
 from .const import DOMAIN
 from .coordinator import EnvoyConfigEntry

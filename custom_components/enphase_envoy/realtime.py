@@ -19,9 +19,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 
-from iqgateway import Gateway, IQGatewayError, MeterStream, StreamFrame, StreamRoleError
-from iqgateway.models import GatewayData
-from iqgateway.stream_live import apply_frame
+from iqgateway import Gateway, GatewayData, IQGatewayError, MeterStream, StreamFrame, StreamRoleError, apply_frame
 
 from .const import DOMAIN, ISSUE_STREAM_NEEDS_INSTALLER
 

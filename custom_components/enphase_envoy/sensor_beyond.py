@@ -12,52 +12,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.sensor import (
-    SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
-    SensorStateClass,
 )
-from homeassistant.const import UnitOfEnergy, UnitOfPower
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.restore_state import RestoreEntity
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from iqgateway import GatewayData
-from iqgateway.derived import BatteryEnergy, GridEnergy, GridEnergyTotals, balanced_net_reading, battery_power
-from iqgateway.models import PHASE_NAMES, Feature, LiveData, LiveMeter
+from iqgateway import (
+    PHASE_NAMES,
+    BatteryEnergy,
+    Feature,
+    GatewayData,
+    GridEnergy,
+    GridEnergyTotals,
+    LiveData,
+    LiveMeter,
+    balanced_net_reading,
+    battery_power,
+)
 
 from .coordinator import EnvoyConfigEntry, EnvoyCoordinator
 from .derived_energy import DerivedEnergy, DerivedTotals, SavedTotals
 from .entity import ENVOY, EnvoyEntity, EnvoyEntityDescription, ct_enabled, envoy_device, track_entities
 from .live import LivePowerCoordinator
-
-ENERGY: Mapping[str, Any] = {
-    "device_class": SensorDeviceClass.ENERGY,
-    "state_class": SensorStateClass.TOTAL_INCREASING,
-    "native_unit_of_measurement": UnitOfEnergy.WATT_HOUR,
-    "suggested_unit_of_measurement": UnitOfEnergy.KILO_WATT_HOUR,
-    "suggested_display_precision": 3,
-}
-POWER: Mapping[str, Any] = {
-    "device_class": SensorDeviceClass.POWER,
-    "state_class": SensorStateClass.MEASUREMENT,
-    "native_unit_of_measurement": UnitOfPower.WATT,
-    "suggested_unit_of_measurement": UnitOfPower.KILO_WATT,
-    "suggested_display_precision": 3,
-}
-
-
-def multi_phase(phases: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    """The per-phase part of a reading when it has more than one phase (a single phase repeats the total)."""
-    return phases if phases and len(phases) > 1 else {}
-
+from .sensor_common import ENERGY_TOTAL as ENERGY
+from .sensor_common import POWER, multi_phase
 
 # ---------------------------------------------------------------------------------------------------------
 # Derived energy: grid import/export, battery charged/discharged.
@@ -161,19 +148,11 @@ class DerivedEnergySensor(EnvoyEntity[GatewayData], RestoreEntity, SensorEntity)
         return self.entity_description.totals_fn(self.coordinator.derived)
 
     async def async_added_to_hass(self) -> None:
-        # restored before listening to the coordinator: the totals continue from the saved state, not from 0
+        # the coordinator feeds the totals; an entry from before their Store continues from the sensor's data
         saved = await self.async_get_last_extra_data()
         if saved is not None:
             self._totals.restore(saved.as_dict())
         await super().async_added_to_hass()
-        if self.coordinator.data is not None:
-            self._totals.feed(self.coordinator.data)
-
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        if self.coordinator.data is not None:
-            self._totals.feed(self.coordinator.data)
-        super()._handle_coordinator_update()
 
     @property
     def native_value(self) -> float | None:

@@ -26,12 +26,7 @@ from homeassistant.const import (
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
-from iqgateway import GatewayData
-from iqgateway.models import (
-    EnergyReading,
-    Feature,
-    MeterReading,
-)
+from iqgateway import EnergyReading, Feature, GatewayData, MeterReading
 
 from .entity import (
     EnvoyEntityDescription,
@@ -95,6 +90,10 @@ ENERGY_LIFETIME: Mapping[str, Any] = {
     "state_class": SensorStateClass.TOTAL_INCREASING,
     "native_unit_of_measurement": UnitOfEnergy.WATT_HOUR,
     "suggested_unit_of_measurement": UnitOfEnergy.MEGA_WATT_HOUR,
+    "suggested_display_precision": 3,
+}
+ENERGY_TOTAL: Mapping[str, Any] = {  # a total counted here (derived energy)
+    **ENERGY_TODAY,
     "suggested_display_precision": 3,
 }
 ENERGY_NET_LIFETIME: Mapping[str, Any] = {  # a net counter runs both ways
@@ -169,3 +168,13 @@ SIGNAL_LEVEL: Mapping[str, Any] = {
 def enum_value(value: str | None, options: list[str]) -> str | None:
     """An enum sensor's state; a value the device invents is unknown rather than an error."""
     return value if value in options else None
+
+
+def multi_phase(phases: Mapping[str, T] | None) -> Mapping[str, T]:
+    """The per-phase part of a reading when it has more than one phase (a single phase repeats the total)."""
+    return phases if phases and len(phases) > 1 else {}
+
+
+def phases_of(reading: R | None) -> Mapping[str, R]:
+    """The per-phase readings of a multi-phase reading (none for a single phase)."""
+    return multi_phase(reading.phases if reading is not None else None)

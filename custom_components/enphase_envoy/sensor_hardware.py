@@ -21,17 +21,7 @@ from homeassistant.const import (
     UnitOfTime,
 )
 
-from iqgateway import GatewayData
-from iqgateway.models import (
-    AcBatteries,
-    AcbUnit,
-    C6Combiner,
-    Collar,
-    EnchargeBattery,
-    Enpower,
-    Feature,
-    Inverter,
-)
+from iqgateway import AcBatteries, AcbUnit, C6Combiner, Collar, EnchargeBattery, Enpower, Feature, GatewayData, Inverter
 
 from .acb import AGGREGATE_SLEEP_OPTIONS, SLEEP_OPTIONS, aggregate_sleep_state, has_units, sleep_state
 from .entity import (

@@ -15,18 +15,12 @@ from homeassistant.const import UnitOfApparentPower, UnitOfReactivePower
 from homeassistant.core import callback
 from homeassistant.helpers.entity import Entity
 
-from iqgateway import GatewayData
-from iqgateway.models import PHASE_NAMES
+from iqgateway import PHASE_NAMES, GatewayData
 
 from .entity import ENVOY
-from .sensor import (
-    CT_TYPES,
-    STREAM_CT_TYPES,
-    EnvoySensor,
-    _ct_exists,
-    phases_of,
-)
-from .sensor_common import EnvoySensorEntityDescription
+from .sensor import EnvoySensor
+from .sensor_common import EnvoySensorEntityDescription, phases_of
+from .sensor_ct import CT_TYPES, STREAM_CT_TYPES, _ct_exists
 
 if TYPE_CHECKING:
     from .coordinator import EnvoyCoordinator

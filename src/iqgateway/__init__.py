@@ -12,9 +12,19 @@
 
 from __future__ import annotations
 
+from .acb_sleep import MIXED as MIXED_SLEEP
+from .acb_sleep import SLEEP_STATES, aggregate_sleep_state, sleep_state
 from .auth.enlighten import CloudEndpoints
 from .capabilities import Capability, CapabilityName, CapabilityReport, CapabilityState
-from .derived import BatteryEnergy, DailyEnergy, DailyFigures, GridEnergy, GridEnergyTotals
+from .derived import (
+    BatteryEnergy,
+    DailyEnergy,
+    DailyFigures,
+    GridEnergy,
+    GridEnergyTotals,
+    balanced_net_reading,
+    battery_power,
+)
 from .endpoints.home import HomeInfo, NetworkInterface
 from .errors import (
     AuthenticationError,
@@ -23,6 +33,7 @@ from .errors import (
     CloudError,
     CommunicationError,
     ControlRejected,
+    DeviceIdentityError,
     DeviceTimeout,
     DeviceUnavailable,
     FeatureNotAvailable,
@@ -38,10 +49,12 @@ from .errors import (
     TokenExpired,
     UnsupportedFirmware,
 )
+from .firmware import uses_tokens
 from .frames import ChannelValues, PhaseValues, StreamFrame
 from .gateway import Gateway
 from .live import LivePower
 from .models import (
+    PHASE_NAMES,
     AcBatteries,
     AcbUnit,
     AuthKind,
@@ -71,14 +84,20 @@ from .models import (
     StorageSettings,
 )
 from .models_installer import DpelSettings, GridProfile, GridProfileOption, QRelay
+from .policy import LoadPolicy
 from .schedule import Cadence
+from .snapshot import snapshot_dict
 from .version import package_version
 
 __version__ = package_version()
 from .stream import MeterStream
+from .stream_live import apply_frame
 from .stream_stats import StreamStats
 
 __all__ = [
+    "MIXED_SLEEP",
+    "PHASE_NAMES",
+    "SLEEP_STATES",
     "AcBatteries",
     "AcbUnit",
     "AuthKind",
@@ -102,6 +121,7 @@ __all__ = [
     "CtMeter",
     "DailyEnergy",
     "DailyFigures",
+    "DeviceIdentityError",
     "DeviceInfo",
     "DeviceTimeout",
     "DeviceUnavailable",
@@ -135,6 +155,7 @@ __all__ = [
     "LiveMeter",
     "LivePhasePower",
     "LivePower",
+    "LoadPolicy",
     "MeasurementType",
     "MeterReading",
     "MeterStream",
@@ -151,4 +172,11 @@ __all__ = [
     "TokenExpired",
     "UnsupportedFirmware",
     "__version__",
+    "aggregate_sleep_state",
+    "apply_frame",
+    "balanced_net_reading",
+    "battery_power",
+    "sleep_state",
+    "snapshot_dict",
+    "uses_tokens",
 ]

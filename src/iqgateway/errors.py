@@ -57,6 +57,16 @@ class HttpStatusError(CommunicationError):
         super().__init__(message, host=host, endpoint=endpoint)
 
 
+class DeviceIdentityError(IQGatewayError):
+    """Another device answers at the host: its /info serial is not the one the Gateway was made for."""
+
+    def __init__(self, message: str, *, expected: str, found: str, host: str | None = None,
+                 endpoint: str | None = None) -> None:
+        self.expected = expected
+        self.found = found
+        super().__init__(message, host=host, endpoint=endpoint)
+
+
 class InvalidResponse(IQGatewayError):
     """The device answered, but the body is malformed, truncated or not in the expected shape."""
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping
 from datetime import tzinfo
@@ -38,6 +39,7 @@ from .errors import (
     CommunicationError,
     DeviceTimeout,
     HttpStatusError,
+    InvalidResponse,
     IQGatewayError,
     UnsupportedFirmware,
 )
@@ -80,7 +82,8 @@ class Gateway(GatewayViews, GatewayInstaller, GatewayProbe, GatewayControls, Gat
     `retry_delays` are the pauses before a failed request is tried again (connection errors, 503).
     `on_request(path)` is called before each request (a progress display). `plc_check` opts in to the PLC
     signal check (installer tokens; at most hourly, it loads the device). `capabilities` says what the
-    credentials, firmware and hardware allow (gateway_installer.py).
+    credentials, firmware and hardware allow (gateway_installer.py). With `serial`, a device at the host
+    whose /info names another serial raises DeviceIdentityError before any credential is sent to it.
 
         async with Gateway("192.168.1.5", token=token) as gateway:
             data = await gateway.update()  # setup, authenticate and probe happen on the first update
@@ -106,7 +109,9 @@ class Gateway(GatewayViews, GatewayInstaller, GatewayProbe, GatewayControls, Gat
         retry_delays: tuple[float, ...] = RETRY_DELAYS_S,
         on_request: Callable[[str], None] | None = None,
         plc_check: bool = False,
+        serial: str | None = None,
     ) -> None:
+        self._serial = serial or None
         self._transport = Transport(host, session=session, keep_alive=keep_alive, request_timeout=request_timeout,
                                     retry_delays=retry_delays)
         self._auth = AuthSession(self._transport, username=username, password=password, token=token, cloud=cloud)
@@ -163,13 +168,7 @@ class Gateway(GatewayViews, GatewayInstaller, GatewayProbe, GatewayControls, Gat
             raise HttpStatusError(f"identity answered HTTP {reply.status}", status=reply.status, host=self.host,
                                   endpoint=INFO_PATH)
         info = run_parser(lambda: parse_info(reply.body, host=self.host), host=self.host, path=INFO_PATH)
-        previous = self._info
-        if previous is not None and (previous.firmware != info.firmware or previous.serial != info.serial):
-            _LOGGER.info("%s: firmware changed from %s to %s: authenticating and probing again",
-                         self.host, previous.firmware, info.firmware)
-            self._forget_device()
-        self._info = info
-        self._info_at = self._clock()
+        self._identified(info)
         return info
 
     async def _check_identity(self) -> None:
@@ -186,12 +185,6 @@ class Gateway(GatewayViews, GatewayInstaller, GatewayProbe, GatewayControls, Gat
     def _notify(self, path: str) -> None:
         if self._on_request is not None:
             self._on_request(path)
-
-    def _forget_device(self) -> None:
-        self._auth.forget_device()
-        self._features = None
-        self._cache.clear()
-        self._schedule.reset()
 
     async def authenticate(self) -> None:
         """Choose and set up the auth scheme the firmware wants; for tokens, validate at /auth/check_jwt."""
@@ -288,7 +281,11 @@ class Gateway(GatewayViews, GatewayInstaller, GatewayProbe, GatewayControls, Gat
     async def update(self) -> GatewayData:
         """Read what is due, keep the last good data of failing optional endpoints, assemble a snapshot."""
         async with self._lock:
-            return await self._update()
+            try:
+                return await self._update()
+            except (CommunicationError, InvalidResponse):
+                self._info_at = -math.inf  # the device may come back with another firmware: identify it first
+                raise
 
     async def _update(self) -> GatewayData:
         if self._features and self._info and self.quiet_now():

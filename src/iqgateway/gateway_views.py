@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .answer_cache import AnswerCache
 from .auth.session import AuthSession
 from .derived.daily_energy import DailyEnergy, DailyFigures
-from .errors import IQGatewayError
+from .errors import DeviceIdentityError, IQGatewayError
 from .freshness import PowerWatch
+from .info import INFO_PATH
 from .models import AuthKind, DeviceInfo, Features, GatewayData
 from .policy import LoadGovernor, LoadPolicy
+from .probe import probe_paths
 from .schedule import Cadence, Schedule
 from .transport import Transport
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class GatewayViews:
@@ -31,6 +37,9 @@ class GatewayViews:
     _data: GatewayData | None
     _update_deadline: float
     _power: PowerWatch
+    _cache: AnswerCache
+    _serial: str | None
+    _info_at: float
 
     @property
     def host(self) -> str:
@@ -41,6 +50,46 @@ class GatewayViews:
     def info(self) -> DeviceInfo | None:
         """The identity read by setup() (None before)."""
         return self._info
+
+    @property
+    def serial(self) -> str | None:
+        """The serial this Gateway was made for (DeviceIdentityError if another answers), else the one read."""
+        if self._serial is not None:
+            return self._serial
+        return self._info.serial if self._info is not None else None
+
+    def _identified(self, info: DeviceInfo) -> None:
+        """A new /info reading: another device's is refused; a firmware change means authenticating again."""
+        expected = self._serial
+        if expected is not None and info.serial != expected:
+            raise DeviceIdentityError(
+                f"the device answering is {info.serial}, not {expected}: its address went to another device",
+                expected=expected, found=info.serial, host=self.host, endpoint=INFO_PATH,
+            )
+        previous = self._info
+        if previous is not None and (previous.firmware != info.firmware or previous.serial != info.serial):
+            _LOGGER.info("%s: firmware changed from %s to %s: authenticating and probing again",
+                         self.host, previous.firmware, info.firmware)
+            self._forget_device()
+        self._info = info
+        self._info_at = self._clock()
+
+    def _forget_device(self) -> None:
+        self._auth.forget_device()
+        self._features = None
+        self._cache.clear()
+        self._schedule.reset()
+
+    def known_paths(self) -> tuple[str, ...]:
+        """Every endpoint this device may answer: /info, the probe's, those updates read and those answered."""
+        paths = [INFO_PATH]
+        if self._info is not None:
+            paths.extend(probe_paths(self._info))
+        if self._features is not None:
+            paths.extend(self._features.endpoints)
+        if self._data is not None:
+            paths.extend(self._data.raw)
+        return tuple(dict.fromkeys(paths))
 
     @property
     def features(self) -> Features | None:
@@ -66,6 +115,16 @@ class GatewayViews:
     def token_expires_at(self) -> dt.datetime | None:
         """When the token in use expires (UTC), from its payload."""
         return self._auth.token_expires_at
+
+    @property
+    def token_renewal_failed(self) -> str | None:
+        """Why the last renewal of a cloud token failed while the token was still valid (None once one worked)."""
+        return self._auth.renewal_failed
+
+    @property
+    def renews_token(self) -> bool:
+        """The token in use is renewed from the Enphase cloud before it expires (a pasted one is not)."""
+        return self._auth.kind is AuthKind.TOKEN and not self._auth.manual_token
 
     @property
     def token_user(self) -> str | None:

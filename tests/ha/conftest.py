@@ -104,5 +104,5 @@ async def start_cloud(socket_enabled: None) -> AsyncIterator[Callable[..., Await
 def use_cloud(cloud: SimulatedCloud) -> Iterator[None]:
     """Point the integration's Gateways at `cloud` instead of Enphase's servers."""
     endpoints = CloudEndpoints(enlighten_url=cloud.url, entrez_url=cloud.url)
-    with patch("custom_components.enphase_envoy.coordinator.cloud_endpoints", return_value=endpoints):
+    with patch("custom_components.enphase_envoy.connect.cloud_endpoints", return_value=endpoints):
         yield

@@ -10,7 +10,6 @@ from typing import Any
 
 import jwt
 import pytest
-from custom_components.enphase_envoy import coordinator as coordinator_module
 from custom_components.enphase_envoy.const import (
     CONF_USE_MANUAL_TOKEN,
     DOMAIN,
@@ -26,6 +25,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
+from iqgateway.auth import session as auth_session
 from iqgateway.simulator.enlighten import SimulatedCloud
 from tests.shared import capture_serial, capture_version
 
@@ -157,7 +157,7 @@ async def test_cloud_refresh_failure_raises_issue_then_recovers(
 ) -> None:
     # real time here: the library waits between cloud attempts, which a frozen clock would never end;
     # so the hour between two cloud attempts is shortened to nothing
-    monkeypatch.setattr(coordinator_module, "TOKEN_RETRY", timedelta(0))
+    monkeypatch.setattr(auth_session, "REFRESH_RETRY_S", 0.0)
     cloud: SimulatedCloud = await start_cloud()
     envoy = await start_envoy(TOKEN, cloud=cloud)
     token = cloud.mint(capture_serial(TOKEN), lifetime_s=29 * DAY)

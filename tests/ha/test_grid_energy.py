@@ -311,3 +311,37 @@ async def test_grid_energy_entities_only_without_a_net_ct(
     unique_ids = {e.unique_id for e in er.async_entries_for_config_entry(registry, entry.entry_id)}
     assert f"{metered.source.serial}_lifetime_net_consumption" in unique_ids
     assert not [u for u in unique_ids if "grid_energy" in u]
+
+
+async def test_totals_advance_while_their_sensors_are_disabled(
+    hass: HomeAssistant, socket_enabled: None, freezer: FrozenDateTimeFactory
+) -> None:
+    """The coordinator feeds the totals: with their sensors disabled for half an hour (and the entry reloaded
+    twice, through the Store), the re-enabled sensors show what the house imported and exported meanwhile."""
+    clock = start_clocks(freezer, PROFILE, offset_s=8 * 3600)
+    async with balanced_envoy(clock) as envoy:
+        house = profile_of(envoy).house
+        entry = await setup_envoy_entry(hass, envoy)
+        registry = er.async_get(hass)
+        ids = tuple(entity_id_of(hass, envoy.source.serial, key) for key in GRID_KEYS)
+        for _ in range(5):
+            await step(hass, freezer, clock, entry)
+        before = tuple(wh(hass, entity_id) for entity_id in ids)
+        start_energy: Energy = house.energy(clock.timestamp())
+        for entity_id in ids:
+            registry.async_update_entity(entity_id, disabled_by=er.RegistryEntryDisabler.USER)
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done()
+        assert all(hass.states.get(entity_id) is None for entity_id in ids)
+        for _ in range(30):
+            await step(hass, freezer, clock, entry)
+        physics = house.energy(clock.timestamp()).minus(start_energy)
+        for entity_id in ids:
+            registry.async_update_entity(entity_id, disabled_by=None)
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await hass.async_block_till_done()
+        after = tuple(wh(hass, entity_id) for entity_id in ids)
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    assert physics.imported + physics.exported > 50  # the house moved energy over the grid meanwhile
+    assert after[0] - before[0] == pytest.approx(physics.imported, abs=1.0)
+    assert after[1] - before[1] == pytest.approx(physics.exported, abs=1.0)

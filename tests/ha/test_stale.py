@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 import pytest
-from custom_components.enphase_envoy import coordinator as coordinator_module
+from custom_components.enphase_envoy import connect as connect_module
 from custom_components.enphase_envoy.const import DOMAIN
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
@@ -47,7 +47,7 @@ async def test_stopped_device_goes_unavailable_once_and_recovers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # the frozen clock also stops the event loop's timers: retry a refused connection without a pause
-    monkeypatch.setattr(coordinator_module, "Gateway", functools.partial(Gateway, retry_delays=(0.0, 0.0)))
+    monkeypatch.setattr(connect_module, "Gateway", functools.partial(Gateway, retry_delays=(0.0, 0.0)))
     envoy = await start_envoy(CAPTURE)
     entry = await setup_envoy_entry(hass, envoy)
     production = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, f"{capture_serial(CAPTURE)}_production")

@@ -43,6 +43,7 @@ class AuthSession:
         self._digest: DigestAuth | None = None
         self._token: TokenAuth | None = None
         self._refresh_retry_at = 0.0
+        self._renewal_failed: str | None = None
         self._authenticated = False
         # firmware < 7 without a username: the default users still to try after the one in use
         self._default_users: list[str] = []
@@ -74,6 +75,10 @@ class AuthSession:
     @property
     def token_user(self) -> str | None:
         return self._token.claims.user if self._token is not None else None
+
+    @property
+    def renewal_failed(self) -> str | None:
+        return self._renewal_failed
 
     @property
     def digest_user(self) -> str | None:
@@ -191,6 +196,7 @@ class AuthSession:
         self._kind = AuthKind.TOKEN
         await self._token.validate(self._transport)
         self._authenticated = True
+        self._renewal_failed = None
 
     async def ensure_fresh(self, info: DeviceInfo) -> None:
         """Before an update: a pasted token must not have expired; a cloud token is renewed when due."""
@@ -215,6 +221,7 @@ class AuthSession:
             if claims.expired():
                 raise
             self._refresh_retry_at = time.monotonic() + REFRESH_RETRY_S
+            self._renewal_failed = err.message
             _LOGGER.warning("%s: token refresh failed, the current token is still valid (next try in %d min): %s",
                             self.host, REFRESH_RETRY_S // 60, err.message)
 
