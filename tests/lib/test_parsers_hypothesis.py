@@ -1,5 +1,6 @@
-"""Property tests: every parser is total over arbitrary and mutated JSON, and the whole pipeline only
-ever raises the documented typed errors."""
+"""Property tests: every parser is total over arbitrary and mutated JSON, the whole pipeline only ever
+raises the documented typed errors, and what survives damage is the document's own number (the
+properties of well-formed documents: test_parsers_properties.py)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from iqgateway.endpoints import (
 )
 from iqgateway.errors import InvalidResponse, IQGatewayError, UnsupportedFirmware
 from iqgateway.info import parse_info
-from iqgateway.models import CtMeter
+from iqgateway.models import CtMeter, EnergyReading
 from iqgateway.probe import decide_features, probe_paths
 from iqgateway.snapshot import snapshot_dict
 from tests.lib.capture_answers import capture_answer, capture_answers
@@ -266,3 +267,31 @@ def test_truncated_info_raises_only_typed_errors(cut: int) -> None:
 def test_capture_answer_helper_reads_status() -> None:
     answer = capture_answer(CAPTURES / "3.8.10", "/ivp/meters")
     assert answer.status == 401
+
+
+def _numbers_of(reading: EnergyReading) -> list[float | None]:
+    return [reading.watts_now, reading.wh_today, reading.wh_last_seven_days, reading.wh_lifetime]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=mutated())
+def test_readings_of_damaged_documents_are_numbers_found_in_them(doc: Any) -> None:
+    """Whatever survives the damage is the document's own number at that place, never a made-up one."""
+    parsed = production.parse_production_doc(doc)
+    if parsed is not None:
+        for segment in (parsed.production_ct, parsed.net_consumption, parsed.total_consumption):
+            reading = production.segment_reading(segment, 1)
+            if reading is not None and segment is not None:
+                entry = segment.entry
+                expected = [values.number(entry.get(k)) for k in ("wNow", "whToday", "whLastSevenDays", "whLifetime")]
+                assert _numbers_of(reading) == expected
+    found = inverters.parse_device_data(doc)
+    for serial, inv in (found or {}).items():
+        assert serial == inv.serial
+        assert isinstance(serial, str)
+        assert serial
+    v1 = production.parse_v1_production(doc)
+    if v1 is not None:
+        assert isinstance(doc, dict)
+        assert v1.watts_now == values.number(doc.get("wattsNow"))
+        assert v1.wh_lifetime == values.number(doc.get("wattHoursLifetime"))
