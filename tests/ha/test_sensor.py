@@ -124,18 +124,30 @@ async def test_phase_and_detail_sensors_are_created_disabled(hass: HomeAssistant
 
 def test_every_translation_key_has_a_name_and_its_states() -> None:
     """strings.json (and its English translation) names every entity and state the platforms use."""
-    from custom_components.enphase_envoy import binary_sensor, button, number, select, sensor, switch
+    from custom_components.enphase_envoy import (
+        binary_sensor,
+        button,
+        number,
+        number_installer,
+        select,
+        select_installer,
+        sensor,
+        sensor_installer,
+        switch,
+        switch_installer,
+    )
 
     component = Path(sensor.__file__).parent
     strings = json.loads((component / "strings.json").read_text())["entity"]
     english = json.loads((component / "translations" / "en.json").read_text())["entity"]
     assert strings == english
     platforms = {
-        "sensor": sensor.all_sensor_descriptions(),
+        "sensor": (*sensor.all_sensor_descriptions(), *sensor_installer.INSTALLER_SENSORS,
+                   *sensor_installer.HEALTH_SENSORS),
         "binary_sensor": binary_sensor.BINARY_SENSORS,
-        "switch": switch.SWITCHES,
-        "number": number.NUMBERS,
-        "select": select.SELECTS,
+        "switch": (*switch.SWITCHES, *switch_installer.INSTALLER_SWITCHES),
+        "number": (*number.NUMBERS, *number_installer.DPEL_NUMBERS),
+        "select": (*select.SELECTS, select_installer.DPEL_MODE, select_installer.GRID_PROFILE),
         "button": button.BUTTONS,
     }
     used: dict[str, set[str]] = {}
