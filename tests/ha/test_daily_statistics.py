@@ -10,6 +10,7 @@ simulated house made of that energy between the readings the two hours end with.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -115,7 +116,7 @@ async def test_statistics_never_step_back_or_spike_over_the_week(
         # a row per hour once the sensor has a value (the daily ones from the first midnight)
         assert len(rows) >= hours - 33, (key, len(rows))
         attribute = SENSORS[key]
-        for before, row in zip(rows, rows[1:], strict=False):
+        for before, row in pairwise(rows):
             made = energy_between(readings, before["end"], row["end"], attribute)
             change = row["sum"] - before["sum"]
             assert -1e-6 <= change <= made * 1.005 + 10.0, (key, datetime.fromtimestamp(row["start"], ZONE))
