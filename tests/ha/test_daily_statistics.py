@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from custom_components.enphase_envoy.const import DOMAIN
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.recorder import Recorder, get_instance
+from homeassistant.components.recorder.core import Recorder
+from homeassistant.helpers.recorder import get_instance
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
