@@ -17,10 +17,10 @@ import pytest
 from custom_components.enphase_envoy.const import DOMAIN
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder.core import Recorder
-from homeassistant.helpers.recorder import get_instance
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.recorder import get_instance
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
     do_adhoc_statistics,
