@@ -134,6 +134,7 @@ class Gateway(GatewayViews, GatewayInstaller, GatewayProbe, GatewayControls, Gat
         self._data: GatewayData | None = None
         self._plc_check = plc_check
         self._capabilities = None
+        self._flag_memo = {}
 
     def __repr__(self) -> str:
         return f"Gateway(host={self.host!r}, auth={self._auth.kind})"
@@ -364,7 +365,7 @@ class Gateway(GatewayViews, GatewayInstaller, GatewayProbe, GatewayControls, Gat
         stamp = newest_answer(statuses)
         data = run_parser(lambda: assemble(info, features, answers, host=self.host, statuses=statuses,
                                            now=now if stamp is None else stamp), host=self.host, path=source)
-        data = with_installer(data, answers)
+        data = with_installer(data, answers, self._flag_memo)
         data = dataclasses.replace(data, parts_updated_at=parts_updated_at(features, statuses,
                                                                            self._power_path(features)))
         data = run_parser(lambda: apply_daily_corrections(self._guard.apply(data)), host=self.host, path=source)

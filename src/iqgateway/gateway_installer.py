@@ -11,7 +11,7 @@ import abc
 import asyncio
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from . import controls
 from .answer import Answer
@@ -32,32 +32,58 @@ from .models import DeviceInfo, Features, GatewayData, Inverter
 from .models_installer import DpelSettings, GridProfile
 from .transport import HttpReply
 
+T = TypeVar("T")
+
 # Read at probe (installer role only); the PLC check only when opted in (it loads the device).
 PROBED_PATHS = (power_mode.PATH, dpel.PATH, grid_profile.PATH)
 
 
-def _with_flags(inverter: Inverter, entry: Mapping[str, Any] | None) -> Inverter:
+# Per inverter serial: (the assembled inverter, its inventory entry, the two merged). An unchanged inverter and
+# entry give back the very object of the last update, so the energy guard can skip it as unchanged.
+FlagMemo = dict[str, tuple[Inverter, Mapping[str, Any], Inverter]]
+
+
+def _with_flags(inverter: Inverter, entry: Mapping[str, Any] | None, memo: FlagMemo, seen: FlagMemo) -> Inverter:
     if entry is None:
         return inverter
-    return dataclasses.replace(inverter, producing=bool_at(entry, "producing"),
-                               communicating=bool_at(entry, "communicating"))
+    last = memo.get(inverter.serial)
+    if last is not None and last[0] is inverter and last[1] is entry:
+        flagged = last[2]
+    else:
+        flagged = dataclasses.replace(inverter, producing=bool_at(entry, "producing"),
+                                      communicating=bool_at(entry, "communicating"))
+    seen[inverter.serial] = (inverter, entry, flagged)
+    return flagged
 
 
-def with_installer(data: GatewayData, answers: Mapping[str, Answer]) -> GatewayData:
-    """The snapshot with the installer endpoints' last good answers and the inventory health flags parsed in."""
-    def doc(path: str) -> object | None:
-        return answer_json(answers.get(path))
+def _parsed(answers: Mapping[str, Answer], path: str, parser: Callable[[object], T]) -> T:
+    """`parser` of the answer's JSON, once per answer body (`Answer.part`); `parser(None)` without JSON."""
+    answer = answers.get(path)
+    if answer is not None and answer.json() is not None:
+        return cast("T", answer.part(parser))
+    return parser(None)
 
-    inventory = doc(acb.INVENTORY_JSON)
-    flags = inverters.inventory_flags(inventory)
+
+def with_installer(data: GatewayData, answers: Mapping[str, Answer], memo: FlagMemo | None = None) -> GatewayData:
+    """The snapshot with the installer endpoints' last good answers and the inventory health flags parsed in.
+
+    `memo` (kept by the caller between updates) hands back last update's inverter objects where nothing changed.
+    """
+    last: FlagMemo = {} if memo is None else memo
+    seen: FlagMemo = {}
+    flags = _parsed(answers, acb.INVENTORY_JSON, inverters.inventory_flags)
+    flagged = {serial: _with_flags(inv, flags.get(serial), last, seen) for serial, inv in data.inverters.items()}
+    if memo is not None:
+        memo.clear()
+        memo.update(seen)
     return dataclasses.replace(
         data,
-        inverters={serial: _with_flags(inv, flags.get(serial)) for serial, inv in data.inverters.items()},
-        q_relays=q_relays.parse_q_relays(inventory),
-        power_forced_off=power_mode.parse_power_forced_off(doc(power_mode.PATH)),
-        dpel=dpel.parse_dpel(doc(dpel.PATH)),
-        grid_profile=grid_profile.parse_grid_profile(doc(grid_profile.PATH)),
-        plc_levels=plc.parse_plc_levels(doc(plc.PATH)),
+        inverters=flagged,
+        q_relays=_parsed(answers, acb.INVENTORY_JSON, q_relays.parse_q_relays),
+        power_forced_off=_parsed(answers, power_mode.PATH, power_mode.parse_power_forced_off),
+        dpel=_parsed(answers, dpel.PATH, dpel.parse_dpel),
+        grid_profile=_parsed(answers, grid_profile.PATH, grid_profile.parse_grid_profile),
+        plc_levels=_parsed(answers, plc.PATH, plc.parse_plc_levels),
     )
 
 
@@ -69,6 +95,7 @@ class GatewayInstaller(abc.ABC):
     _cache: AnswerCache
     _capabilities: CapabilityReport | None
     _plc_check: bool
+    _flag_memo: FlagMemo
     _clock: Callable[[], float]
 
     @property
