@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import controls
-from .answer import Answer
 from .endpoints.home import HomeInfo, parse_home
 from .errors import (
     AuthenticationRequired,
@@ -23,8 +22,8 @@ from .errors import (
     HttpStatusError,
     InvalidResponse,
 )
+from .gateway_requests import GatewayRequests
 from .models import DeviceInfo, Feature, Features, GatewayData, StorageMode
-from .transport import HttpReply
 
 HOME_PATH = "/home"
 
@@ -32,14 +31,10 @@ HOME_PATH = "/home"
 CLOUD_OVERWRITES_FIRMWARE: tuple[int, ...] = (8, 3, 5289)
 
 
-class GatewayControls(abc.ABC):
+class GatewayControls(GatewayRequests):
     """The control methods of `Gateway`, written against the few requests it provides."""
 
     _lock: asyncio.Lock  # serialises updates and controls
-
-    @property
-    @abc.abstractmethod
-    def host(self) -> str: ...
 
     @property
     @abc.abstractmethod
@@ -48,26 +43,6 @@ class GatewayControls(abc.ABC):
     @property
     @abc.abstractmethod
     def features(self) -> Features | None: ...
-
-    @property
-    @abc.abstractmethod
-    def data(self) -> GatewayData | None: ...
-
-    @abc.abstractmethod
-    async def _update(self) -> GatewayData:
-        """An update, the caller holding the lock."""
-
-    @abc.abstractmethod
-    async def _get(self, path: str, *, required: bool = False) -> Answer:
-        """One GET as an Answer."""
-
-    @abc.abstractmethod
-    async def _send(self, method: str, path: str, *, required: bool, body: bytes | None = None) -> HttpReply:
-        """One authenticated request."""
-
-    @abc.abstractmethod
-    async def _read_back(self, paths: tuple[str, ...]) -> GatewayData:
-        """Read `paths` again and assemble a new snapshot from them."""
 
     @abc.abstractmethod
     async def _ready(self) -> None:

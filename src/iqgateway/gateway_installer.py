@@ -7,7 +7,6 @@ reads before it writes, changes only what was asked, reads back and returns what
 
 from __future__ import annotations
 
-import abc
 import asyncio
 import dataclasses
 from collections.abc import Callable, Mapping
@@ -28,6 +27,7 @@ from .errors import (
     InstallerRoleRequired,
     InvalidResponse,
 )
+from .gateway_requests import GatewayRequests
 from .models import DeviceInfo, Features, GatewayData, Inverter
 from .models_installer import DpelSettings, GridProfile
 from .transport import HttpReply
@@ -87,7 +87,7 @@ def with_installer(data: GatewayData, answers: Mapping[str, Answer], memo: FlagM
     )
 
 
-class GatewayInstaller(abc.ABC):
+class GatewayInstaller(GatewayRequests):
     """Capability report and installer controls of `Gateway`, written against the requests it provides."""
 
     _lock: asyncio.Lock
@@ -97,30 +97,6 @@ class GatewayInstaller(abc.ABC):
     _plc_check: bool
     _flag_memo: FlagMemo
     _clock: Callable[[], float]
-
-    @property
-    @abc.abstractmethod
-    def host(self) -> str: ...
-
-    @property
-    @abc.abstractmethod
-    def data(self) -> GatewayData | None: ...
-
-    @abc.abstractmethod
-    async def _update(self) -> GatewayData:
-        """An update, the caller holding the lock."""
-
-    @abc.abstractmethod
-    async def _get(self, path: str, *, required: bool = False) -> Answer:
-        """One GET as an Answer."""
-
-    @abc.abstractmethod
-    async def _send(self, method: str, path: str, *, required: bool, body: bytes | None = None) -> HttpReply:
-        """One authenticated request."""
-
-    @abc.abstractmethod
-    async def _read_back(self, paths: tuple[str, ...]) -> GatewayData:
-        """Read `paths` again and assemble a new snapshot from them."""
 
     @property
     def capabilities(self) -> CapabilityReport | None:
