@@ -34,6 +34,21 @@ def _reserve(data: GatewayData) -> float | None:
     return data.storage_settings.reserve_soc_percent if data.storage_settings is not None else None
 
 
+def _relay_level(field: str) -> Callable[[DryContact], float | None]:
+    def value(relay: DryContact) -> float | None:
+        level: float | None = getattr(relay, field)
+        return level
+
+    return value
+
+
+def _set_relay_level(field: str) -> Callable[[Gateway, str, float], Awaitable[GatewayData]]:
+    def change(gateway: Gateway, ident: str, value: float) -> Awaitable[GatewayData]:
+        return gateway.update_relay_settings(ident, **{field: int(value)})
+
+    return change
+
+
 NUMBERS: tuple[EnvoyNumberEntityDescription[Any], ...] = (
     EnvoyNumberEntityDescription[GatewayData](
         hardware=STORAGE,
@@ -48,29 +63,21 @@ NUMBERS: tuple[EnvoyNumberEntityDescription[Any], ...] = (
         set_fn=lambda gateway, ident, value: gateway.set_reserve_soc(value),
         exists_fn=storage_controls_exist,
     ),
-    EnvoyNumberEntityDescription[DryContact](
-        hardware=RELAY,
-        key="soc_low",
-        translation_key="cutoff_battery_level",
-        device_class=NumberDeviceClass.BATTERY,
-        entity_category=EntityCategory.CONFIG,
-        native_min_value=0,
-        native_max_value=100,
-        native_step=1,
-        value_fn=lambda relay: relay.soc_low,
-        set_fn=lambda gateway, ident, value: gateway.update_relay_settings(ident, soc_low=int(value)),
-    ),
-    EnvoyNumberEntityDescription[DryContact](
-        hardware=RELAY,
-        key="soc_high",
-        translation_key="restore_battery_level",
-        device_class=NumberDeviceClass.BATTERY,
-        entity_category=EntityCategory.CONFIG,
-        native_min_value=0,
-        native_max_value=100,
-        native_step=1,
-        value_fn=lambda relay: relay.soc_high,
-        set_fn=lambda gateway, ident, value: gateway.update_relay_settings(ident, soc_high=int(value)),
+    *(
+        EnvoyNumberEntityDescription[DryContact](
+            hardware=RELAY,
+            key=field,
+            translation_key=translation_key,
+            device_class=NumberDeviceClass.BATTERY,
+            entity_category=EntityCategory.CONFIG,
+            native_min_value=0,
+            native_max_value=100,
+            native_step=1,
+            value_fn=_relay_level(field),
+            set_fn=_set_relay_level(field),
+        )
+        # each relay's battery levels: (DryContact field = its settings key, translation key)
+        for field, translation_key in (("soc_low", "cutoff_battery_level"), ("soc_high", "restore_battery_level"))
     ),
 )
 

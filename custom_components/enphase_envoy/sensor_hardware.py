@@ -33,6 +33,7 @@ from .entity import (
     ENPOWER,
     INVERTER,
     INVERTER_POWER_KEY,
+    Hardware,
 )
 from .sensor_common import (
     BATTERY_LEVEL,
@@ -46,6 +47,37 @@ from .sensor_common import (
     temperature_unit,
     timestamp,
 )
+
+
+def _temperature_and_report(hardware: Hardware[Any]) -> tuple[EnvoySensorEntityDescription[Any], ...]:
+    """Temperature in the unit the device reports, and the last report time: alike on IQ batteries and the collar."""
+    return (
+        EnvoySensorEntityDescription[Any](
+            hardware=hardware,
+            key="temperature",
+            value_fn=lambda item: item.temperature,
+            unit_fn=lambda item: temperature_unit(item.temperature_unit),
+            **TEMPERATURE,
+        ),
+        EnvoySensorEntityDescription[Any](
+            hardware=hardware, key="last_reported", value_fn=lambda item: timestamp(item.last_report_date),
+            **LAST_REPORTED,
+        ),
+    )
+
+
+def _signal_levels(hardware: Hardware[Any]) -> tuple[EnvoySensorEntityDescription[Any], ...]:
+    """The 2.4 GHz and sub-GHz signal levels an IQ battery or the Enpower reports."""
+    return tuple(
+        EnvoySensorEntityDescription[Any](
+            hardware=hardware, key=key, translation_key=key, value_fn=_attribute(key), **SIGNAL_LEVEL,
+        )
+        for key in ("comm_level_2_4_ghz", "comm_level_sub_ghz")
+    )
+
+
+def _attribute(name: str) -> Any:
+    return lambda item: getattr(item, name)
 
 ACB_STATE_OPTIONS = ["discharging", "idle", "charging", "full"]
 
@@ -179,25 +211,8 @@ INVERTER_SENSORS: tuple[EnvoySensorEntityDescription[Inverter], ...] = (
 )
 
 ENCHARGE_SENSORS: tuple[EnvoySensorEntityDescription[EnchargeBattery], ...] = (
-    EnvoySensorEntityDescription[EnchargeBattery](
-        hardware=ENCHARGE,
-        key="temperature",
-        value_fn=lambda battery: battery.temperature,
-        unit_fn=lambda battery: temperature_unit(battery.temperature_unit),
-        **TEMPERATURE,
-    ),
-    EnvoySensorEntityDescription[EnchargeBattery](
-        hardware=ENCHARGE, key="last_reported", value_fn=lambda battery: timestamp(battery.last_report_date),
-        **LAST_REPORTED,
-    ),
-    EnvoySensorEntityDescription[EnchargeBattery](
-        hardware=ENCHARGE, key="comm_level_2_4_ghz", translation_key="comm_level_2_4_ghz",
-        value_fn=lambda battery: battery.comm_level_2_4_ghz, **SIGNAL_LEVEL,
-    ),
-    EnvoySensorEntityDescription[EnchargeBattery](
-        hardware=ENCHARGE, key="comm_level_sub_ghz", translation_key="comm_level_sub_ghz",
-        value_fn=lambda battery: battery.comm_level_sub_ghz, **SIGNAL_LEVEL,
-    ),
+    *_temperature_and_report(ENCHARGE),
+    *_signal_levels(ENCHARGE),
     EnvoySensorEntityDescription[EnchargeBattery](
         hardware=ENCHARGE,
         key="soc",
@@ -230,14 +245,7 @@ ENPOWER_SENSORS: tuple[EnvoySensorEntityDescription[Enpower], ...] = (
         hardware=ENPOWER, key="last_reported", value_fn=lambda enpower: timestamp(enpower.last_report_date),
         **LAST_REPORTED,
     ),
-    EnvoySensorEntityDescription[Enpower](
-        hardware=ENPOWER, key="comm_level_2_4_ghz", translation_key="comm_level_2_4_ghz",
-        value_fn=lambda enpower: enpower.comm_level_2_4_ghz, **SIGNAL_LEVEL,
-    ),
-    EnvoySensorEntityDescription[Enpower](
-        hardware=ENPOWER, key="comm_level_sub_ghz", translation_key="comm_level_sub_ghz",
-        value_fn=lambda enpower: enpower.comm_level_sub_ghz, **SIGNAL_LEVEL,
-    ),
+    *_signal_levels(ENPOWER),
 )
 
 ACB_CHARGE_OPTIONS = ["charging", "discharging", "idle"]
@@ -309,17 +317,7 @@ ACB_UNIT_SENSORS: tuple[EnvoySensorEntityDescription[AcbUnit], ...] = (
 )
 
 COLLAR_SENSORS: tuple[EnvoySensorEntityDescription[Collar], ...] = (
-    EnvoySensorEntityDescription[Collar](
-        hardware=COLLAR,
-        key="temperature",
-        value_fn=lambda collar: collar.temperature,
-        unit_fn=lambda collar: temperature_unit(collar.temperature_unit),
-        **TEMPERATURE,
-    ),
-    EnvoySensorEntityDescription[Collar](
-        hardware=COLLAR, key="last_reported", value_fn=lambda collar: timestamp(collar.last_report_date),
-        **LAST_REPORTED,
-    ),
+    *_temperature_and_report(COLLAR),
     EnvoySensorEntityDescription[Collar](
         hardware=COLLAR, key="grid_state", translation_key="grid_status", value_fn=lambda collar: collar.grid_state,
     ),

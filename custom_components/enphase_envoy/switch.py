@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.components.switch import SwitchEntityDescription
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -15,6 +15,7 @@ from iqgateway import DryContact, Enpower, Gateway, GatewayData
 from .coordinator import EnvoyConfigEntry
 from .entity import ENPOWER, RELAY, STORAGE, EnvoyEntity, EnvoyEntityDescription, storage_controls_exist, track_entities
 from .switch_installer import InstallerSwitch, installer_switches
+from .switch_shell import SwitchShell
 
 T = TypeVar("T")
 
@@ -64,19 +65,11 @@ SWITCHES: tuple[EnvoySwitchEntityDescription[Any], ...] = (
 )
 
 
-class EnvoySwitch(EnvoyEntity[T], SwitchEntity):
+class EnvoySwitch(EnvoyEntity[T], SwitchShell):
     entity_description: EnvoySwitchEntityDescription[T]
 
-    @property
-    def is_on(self) -> bool | None:
-        item = self.item
-        return self.entity_description.value_fn(item) if item is not None else None
-
-    async def async_turn_on(self, **kwargs: Any) -> None:
-        await self._turn(on=True)
-
-    async def async_turn_off(self, **kwargs: Any) -> None:
-        await self._turn(on=False)
+    def _switch_item(self) -> T | None:
+        return self.item
 
     async def _turn(self, *, on: bool) -> None:
         turn = self.entity_description.turn_fn

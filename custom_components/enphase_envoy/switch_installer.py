@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.components.switch import SwitchEntityDescription
 from homeassistant.const import EntityCategory
 
 from iqgateway import CapabilityName, Gateway, GatewayData
@@ -15,6 +15,7 @@ from iqgateway import CapabilityName, Gateway, GatewayData
 from .coordinator import EnvoyConfigEntry
 from .entity import ENVOY, EnvoyEntityDescription
 from .installer import CapabilityGate, GatedEntity, gated
+from .switch_shell import SwitchShell
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,19 +53,11 @@ INSTALLER_SWITCHES: tuple[InstallerSwitchEntityDescription, ...] = (
 )
 
 
-class InstallerSwitch(GatedEntity[GatewayData], SwitchEntity):
+class InstallerSwitch(GatedEntity[GatewayData], SwitchShell):
     entity_description: InstallerSwitchEntityDescription
 
-    @property
-    def is_on(self) -> bool | None:
-        item = self.item
-        return self.entity_description.value_fn(item) if item is not None else None
-
-    async def async_turn_on(self, **kwargs: Any) -> None:
-        await self._turn(on=True)
-
-    async def async_turn_off(self, **kwargs: Any) -> None:
-        await self._turn(on=False)
+    def _switch_item(self) -> GatewayData | None:
+        return self.item
 
     async def _turn(self, *, on: bool) -> None:
         description = self.entity_description
