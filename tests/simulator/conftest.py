@@ -18,7 +18,10 @@ import aiohttp
 import pytest
 
 from iqgateway.auth.passwords import installer_password
+from iqgateway.simulator.profiles import PROFILES, ProfileSource
 from tests.shared import CAPTURES, capture_firmware, capture_serial
+
+from .profile_helpers import new_profile
 
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 
@@ -140,3 +143,9 @@ def client_for(session: aiohttp.ClientSession, url: str, capture: Path) -> Devic
 
 GENERATOR = CAPTURES / "8.3.5169_with_generator"
 LEGACY = CAPTURES / "5.0.62"
+
+
+@pytest.fixture(scope="module")
+def sources() -> dict[str, ProfileSource]:
+    """One of each synthetic profile, frozen at the tests' start (profile_helpers.new_profile)."""
+    return {name: new_profile(name) for name in PROFILES}
