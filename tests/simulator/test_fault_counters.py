@@ -11,9 +11,7 @@ import time
 import orjson
 import pytest
 
-from iqgateway.errors import (
-    DeviceTimeout,
-)
+from iqgateway.errors import DeviceTimeout
 from iqgateway.simulator.clock import SimClock
 from iqgateway.simulator.faults import SPIKE_WH
 from iqgateway.simulator.testing import profile_envoy, replay_envoy

@@ -64,12 +64,8 @@ DEFAULT_HANG_S = 120.0
 DEFAULT_STALL_HANG_S = 60.0
 DEFAULT_BOOT_S = 5.0
 DEVICE_HEADERS: Mapping[str, str] = MappingProxyType({
-    "Server": "openresty",
-    "Pragma": "no-cache",
-    "Expires": "1",
-    "Cache-Control": "no-cache",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
+    "Server": "openresty", "Pragma": "no-cache", "Expires": "1", "Cache-Control": "no-cache",
+    "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
 })
 ANSWER_FAULT_KINDS = frozenset({"status", "garbage", "truncate", "drift", "wrongtype", "empty", "spike", "zero",
                                 "lifetoday"})
