@@ -45,7 +45,7 @@ from .errors import (
 )
 from .freshness import DEFAULT_STALE_AFTER, PowerWatch, newest_answer, parts_updated_at
 from .gateway_controls import GatewayControls
-from .gateway_installer import GatewayInstaller, with_installer
+from .gateway_installer import FlagMemo, GatewayInstaller, with_installer
 from .gateway_probe import GatewayProbe
 from .gateway_stream import GatewayStream
 from .gateway_views import GatewayViews
@@ -134,7 +134,7 @@ class Gateway(GatewayViews, GatewayInstaller, GatewayProbe, GatewayControls, Gat
         self._data: GatewayData | None = None
         self._plc_check = plc_check
         self._capabilities = None
-        self._flag_memo = {}
+        self._flag_memo = FlagMemo()
 
     def __repr__(self) -> str:
         return f"Gateway(host={self.host!r}, auth={self._auth.kind})"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from . import controls
@@ -38,22 +39,41 @@ T = TypeVar("T")
 PROBED_PATHS = (power_mode.PATH, dpel.PATH, grid_profile.PATH)
 
 
-# Per inverter serial: (the assembled inverter, its inventory entry, the two merged). An unchanged inverter and
-# entry give back the very object of the last update, so the energy guard can skip it as unchanged.
-FlagMemo = dict[str, tuple[Inverter, Mapping[str, Any], Inverter]]
+@dataclass(slots=True)
+class FlagMemo:
+    """What the last update made of the inverters, kept by the Gateway between updates.
+
+    The same inverter mapping and flags as last time give back the very mapping of the last update; an
+    unchanged inverter with unchanged flag values its very object. The energy guard then skips them as
+    unchanged, and nothing is copied."""
+
+    inverters: Mapping[str, Inverter] | None = None
+    flags: Mapping[str, Any] | None = None
+    flagged: Mapping[str, Inverter] | None = None
+    # per serial: (the assembled inverter, its producing and communicating flags, the two merged)
+    per_serial: dict[str, tuple[Inverter, tuple[bool | None, bool | None], Inverter]] = field(default_factory=dict)
 
 
-def _with_flags(inverter: Inverter, entry: Mapping[str, Any] | None, memo: FlagMemo, seen: FlagMemo) -> Inverter:
-    if entry is None:
-        return inverter
-    last = memo.get(inverter.serial)
-    if last is not None and last[0] is inverter and last[1] is entry:
-        flagged = last[2]
-    else:
-        flagged = dataclasses.replace(inverter, producing=bool_at(entry, "producing"),
-                                      communicating=bool_at(entry, "communicating"))
-    seen[inverter.serial] = (inverter, entry, flagged)
-    return flagged
+def _flagged(inverters: Mapping[str, Inverter], flags: Mapping[str, Any], memo: FlagMemo) -> Mapping[str, Inverter]:
+    if memo.flagged is not None and inverters is memo.inverters and flags is memo.flags:
+        return memo.flagged
+    last, seen = memo.per_serial, {}
+    out: dict[str, Inverter] = {}
+    for serial, inverter in inverters.items():
+        entry = flags.get(serial)
+        if entry is None:
+            out[serial] = inverter
+            continue
+        values = (bool_at(entry, "producing"), bool_at(entry, "communicating"))
+        before = last.get(serial)
+        if before is not None and before[0] is inverter and before[1] == values:
+            merged = before[2]
+        else:
+            merged = dataclasses.replace(inverter, producing=values[0], communicating=values[1])
+        seen[serial] = (inverter, values, merged)
+        out[serial] = merged
+    memo.inverters, memo.flags, memo.flagged, memo.per_serial = inverters, flags, out, seen
+    return out
 
 
 def _parsed(answers: Mapping[str, Answer], path: str, parser: Callable[[object], T]) -> T:
@@ -69,13 +89,8 @@ def with_installer(data: GatewayData, answers: Mapping[str, Answer], memo: FlagM
 
     `memo` (kept by the caller between updates) hands back last update's inverter objects where nothing changed.
     """
-    last: FlagMemo = {} if memo is None else memo
-    seen: FlagMemo = {}
     flags = _parsed(answers, acb.INVENTORY_JSON, inverters.inventory_flags)
-    flagged = {serial: _with_flags(inv, flags.get(serial), last, seen) for serial, inv in data.inverters.items()}
-    if memo is not None:
-        memo.clear()
-        memo.update(seen)
+    flagged = _flagged(data.inverters, flags, FlagMemo() if memo is None else memo)
     return dataclasses.replace(
         data,
         inverters=flagged,

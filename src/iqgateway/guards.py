@@ -69,6 +69,8 @@ class EnergyGuard:
         self._rebase: str | None = None  # key prefix re-based in this apply()
         # keyed item -> (the model last given, what the guard made of it)
         self._seen: dict[str, tuple[object, object]] = {}
+        # keyed field -> (the mapping last given, what the guard made of it)
+        self._seen_maps: dict[str, tuple[object, dict[str, Any]]] = {}
 
     def apply(self, data: GatewayData) -> GatewayData:
         """`data` with glitched counters replaced by their last good values."""
@@ -93,8 +95,14 @@ class EnergyGuard:
             if value is None:
                 continue
             if watch.keyed:
-                changes[watch.field] = {key: self._keyed(f"{watch.field}.{key}", item, watch.counters, moment)
-                                        for key, item in value.items()}
+                last = self._seen_maps.get(watch.field)
+                if last is not None and last[0] is value:  # every item the very object of the last update
+                    changes[watch.field] = last[1]
+                    continue
+                guarded = {key: self._keyed(f"{watch.field}.{key}", item, watch.counters, moment)
+                           for key, item in value.items()}
+                self._seen_maps[watch.field] = (value, guarded)
+                changes[watch.field] = guarded
             else:
                 changes[watch.field] = self._model(watch.field, value, watch.counters, moment)
         return dataclasses.replace(data, **changes)

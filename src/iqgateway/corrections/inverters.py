@@ -17,12 +17,14 @@ from .record import Correction, CorrectionKind
 def current_inverters(
     features: Features, docs: Mapping[str, object], detailed: Mapping[str, Inverter],
     summary_only: Mapping[str, Inverter],
-) -> tuple[dict[str, Inverter], dict[str, Inverter], list[Correction]]:
-    """(inverters, summary-only inverters, corrections) for a snapshot whose source is `device_data`."""
+) -> tuple[Mapping[str, Inverter], Mapping[str, Inverter], list[Correction]]:
+    """(inverters, summary-only inverters, corrections) for a snapshot whose source is `device_data`.
+
+    Without a correction the very mappings given come back (later steps skip what is unchanged)."""
     found: list[Correction] = []
-    current = dict(detailed)
     if features.inverter_source != inverters.DEVICE_DATA:
-        return current, dict(summary_only), found
+        return detailed, summary_only, found
+    current = dict(detailed)
     removed = part_of(docs, inverters.DEVICE_DATA, inverters.inactive_pcus)
     for serial in sorted(removed & set(current)):
         stale = current.pop(serial)
@@ -31,7 +33,7 @@ def current_inverters(
             corrected=None, reason=f'{inverters.DEVICE_DATA} marks it "active": false (removed from the site)'))
     others = {serial: inv for serial, inv in summary_only.items() if serial not in removed}
     if part_of(docs, inverters.DEVICE_DATA, inverters.parse_device_data) is None:
-        return current, others, found  # no detailed list to complete
+        return _unless_same(detailed, summary_only, current, others, found)  # no detailed list to complete
     inventory = part_of(docs, acb.INVENTORY_JSON, inverters.inventory_pcus)
     # without the inventory, the v1 list says which inverters the site has
     for serial in inventory if inventory is not None else tuple(others):
@@ -47,4 +49,13 @@ def current_inverters(
             corrected=inverter.last_report_watts,
             reason=f"{acb.INVENTORY_JSON if inventory is not None else inverters.V1_INVERTERS} lists it but "
                    f"{inverters.DEVICE_DATA} does not; its report comes from {inverter.source}"))
+    return _unless_same(detailed, summary_only, current, others, found)
+
+
+def _unless_same(
+    detailed: Mapping[str, Inverter], summary_only: Mapping[str, Inverter], current: dict[str, Inverter],
+    others: dict[str, Inverter], found: list[Correction],
+) -> tuple[Mapping[str, Inverter], Mapping[str, Inverter], list[Correction]]:
+    if not found and len(others) == len(summary_only):
+        return detailed, summary_only, found
     return current, others, found
