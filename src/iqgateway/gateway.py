@@ -51,8 +51,9 @@ from .gateway_stream import GatewayStream
 from .gateway_views import GatewayViews
 from .guards import EnergyGuard
 from .info import INFO_PATH, parse_info
-from .models import DeviceInfo, Features, GatewayData
+from .models import DeviceInfo, EndpointStatus, Features, GatewayData
 from .policy import LoadGovernor, LoadPolicy
+from .reassembly import Basis, LastAssembly
 from .rounds import Round
 from .schedule import LIVE_POWER_PATH, Cadence, Schedule
 from .transport import RETRY_DELAYS_S, HttpReply, Transport
@@ -135,6 +136,7 @@ class Gateway(GatewayViews, GatewayInstaller, GatewayProbe, GatewayControls, Gat
         self._plc_check = plc_check
         self._capabilities = None
         self._flag_memo = FlagMemo()
+        self._last = LastAssembly()
 
     def __repr__(self) -> str:
         return f"Gateway(host={self.host!r}, auth={self._auth.kind})"
@@ -361,18 +363,24 @@ class Gateway(GatewayViews, GatewayInstaller, GatewayProbe, GatewayControls, Gat
         now = self._clock()
         statuses = self._cache.statuses(now)
         answers = self._cache.good()
-        source = features.production_source
-        stamp = newest_answer(statuses)
-        data = run_parser(lambda: assemble(info, features, answers, host=self.host, statuses=statuses,
-                                           now=now if stamp is None else stamp), host=self.host, path=source)
-        data = with_installer(data, answers, self._flag_memo)
-        data = dataclasses.replace(data, parts_updated_at=parts_updated_at(features, statuses,
-                                                                           self._power_path(features)))
-        data = run_parser(lambda: apply_daily_corrections(self._guard.apply(data)), host=self.host, path=source)
+        basis = Basis(info, features, self._power_path(features))
+        data = self._last.reuse(answers, basis, statuses) or self._assemble_anew(basis, answers, statuses, now)
         if self._daily is not None:
             data, self._daily_figures = apply_daily(self._daily, data)
         self._align_inverters(data, features, now)
         self._data = data
+        return data
+
+    def _assemble_anew(self, basis: Basis, answers: dict[str, Answer], statuses: dict[str, EndpointStatus],
+                       now: float) -> GatewayData:
+        source, stamp = basis.features.production_source, newest_answer(statuses)
+        data = run_parser(lambda: assemble(basis.info, basis.features, answers, host=self.host, statuses=statuses,
+                                           now=now if stamp is None else stamp), host=self.host, path=source)
+        data = with_installer(data, answers, self._flag_memo)
+        data = dataclasses.replace(data, parts_updated_at=parts_updated_at(basis.features, statuses,
+                                                                           basis.power_path))
+        data = run_parser(lambda: apply_daily_corrections(self._guard.apply(data)), host=self.host, path=source)
+        self._last.keep(answers, basis, data)
         return data
 
     def _align_inverters(self, data: GatewayData, features: Features, now: float) -> None:
