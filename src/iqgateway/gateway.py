@@ -16,7 +16,6 @@ gateway_views.py (the properties, daily energy and the load policy).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import math
 import time
@@ -27,10 +26,8 @@ from typing import TYPE_CHECKING, Any
 from . import controls
 from .answer import Answer
 from .answer_cache import AnswerCache, run_parser
-from .assemble import assemble
 from .auth.enlighten import CloudEndpoints
 from .auth.session import AuthSession
-from .corrections.apply import apply_daily_corrections
 from .derived.daily_energy import DailyEnergy, DailyFigures
 from .derived.daily_readings import apply_daily
 from .errors import (
@@ -43,17 +40,16 @@ from .errors import (
     IQGatewayError,
     UnsupportedFirmware,
 )
-from .freshness import DEFAULT_STALE_AFTER, PowerWatch, newest_answer, parts_updated_at
+from .freshness import DEFAULT_STALE_AFTER, PowerWatch
 from .gateway_controls import GatewayControls
-from .gateway_installer import FlagMemo, GatewayInstaller, with_installer
+from .gateway_installer import GatewayInstaller
 from .gateway_probe import GatewayProbe
 from .gateway_stream import GatewayStream
 from .gateway_views import GatewayViews
-from .guards import EnergyGuard
 from .info import INFO_PATH, parse_info
-from .models import DeviceInfo, EndpointStatus, Features, GatewayData
+from .models import DeviceInfo, Features, GatewayData
 from .policy import LoadGovernor, LoadPolicy
-from .reassembly import Basis, LastAssembly
+from .reassembly import Assembler, Basis
 from .rounds import Round
 from .schedule import LIVE_POWER_PATH, Cadence, Schedule
 from .transport import RETRY_DELAYS_S, HttpReply, Transport
@@ -121,7 +117,7 @@ class Gateway(GatewayViews, GatewayInstaller, GatewayProbe, GatewayControls, Gat
         self._governor = LoadGovernor(policy, tz)
         self._schedule = Schedule(cadence, self._governor)
         self._clock = clock if clock is not None else time.time
-        self._guard = EnergyGuard(tz=tz)
+        self._assembler = Assembler(self._transport.host, tz)
         self._daily = DailyEnergy(tz) if tz is not None else None
         self._daily_figures: Mapping[str, DailyFigures] = {}
         self._power = PowerWatch(stale_after)
@@ -135,8 +131,6 @@ class Gateway(GatewayViews, GatewayInstaller, GatewayProbe, GatewayControls, Gat
         self._data: GatewayData | None = None
         self._plc_check = plc_check
         self._capabilities = None
-        self._flag_memo = FlagMemo()
-        self._last = LastAssembly()
 
     def __repr__(self) -> str:
         return f"Gateway(host={self.host!r}, auth={self._auth.kind})"
@@ -364,23 +358,11 @@ class Gateway(GatewayViews, GatewayInstaller, GatewayProbe, GatewayControls, Gat
         statuses = self._cache.statuses(now)
         answers = self._cache.good()
         basis = Basis(info, features, self._power_path(features))
-        data = self._last.reuse(answers, basis, statuses) or self._assemble_anew(basis, answers, statuses, now)
+        data = self._assembler.snapshot(basis, answers, statuses, now)
         if self._daily is not None:
             data, self._daily_figures = apply_daily(self._daily, data)
         self._align_inverters(data, features, now)
         self._data = data
-        return data
-
-    def _assemble_anew(self, basis: Basis, answers: dict[str, Answer], statuses: dict[str, EndpointStatus],
-                       now: float) -> GatewayData:
-        source, stamp = basis.features.production_source, newest_answer(statuses)
-        data = run_parser(lambda: assemble(basis.info, basis.features, answers, host=self.host, statuses=statuses,
-                                           now=now if stamp is None else stamp), host=self.host, path=source)
-        data = with_installer(data, answers, self._flag_memo)
-        data = dataclasses.replace(data, parts_updated_at=parts_updated_at(basis.features, statuses,
-                                                                           basis.power_path))
-        data = run_parser(lambda: apply_daily_corrections(self._guard.apply(data)), host=self.host, path=source)
-        self._last.keep(answers, basis, data)
         return data
 
     def _align_inverters(self, data: GatewayData, features: Features, now: float) -> None:

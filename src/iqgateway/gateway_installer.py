@@ -110,7 +110,6 @@ class GatewayInstaller(GatewayRequests):
     _cache: AnswerCache
     _capabilities: CapabilityReport | None
     _plc_check: bool
-    _flag_memo: FlagMemo
     _clock: Callable[[], float]
 
     @property

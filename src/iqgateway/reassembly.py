@@ -1,8 +1,8 @@
-"""An update that brought no new answer: the last snapshot stands, with the endpoints' new ages.
+"""The good answers -> the guarded snapshot: assembled, installer flags, corrections, energy guard.
 
-Assembling, the installer flags, the corrections and the energy guard are functions of the good answers (and
-of the time of the newest one), so the same answers give the same snapshot: only the endpoint statuses (their
-ages and failures) are new. The daily figures are still fed every update (they follow the clock).
+These are functions of the good answers (and of the time of the newest one), so an update that brought no
+new answer gets the last snapshot with the endpoints' new statuses (their ages and failures) and nothing is
+parsed, copied or judged again. The daily figures are fed by the Gateway every update (they follow the clock).
 """
 
 from __future__ import annotations
@@ -10,8 +10,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import tzinfo
 
 from .answer import Answer
+from .answer_cache import run_parser
+from .assemble import assemble
+from .corrections.apply import apply_daily_corrections
+from .freshness import newest_answer, parts_updated_at
+from .gateway_installer import FlagMemo, with_installer
+from .guards import EnergyGuard
 from .models import DeviceInfo, EndpointStatus, Features, GatewayData
 
 
@@ -48,3 +55,29 @@ class LastAssembly:
 
     def keep(self, answers: Mapping[str, Answer], basis: Basis, data: GatewayData) -> None:
         self.answers, self.basis, self.data = tuple(answers.items()), basis, data
+
+
+class Assembler:
+    """One Gateway's way from answers to snapshots, with what it keeps between updates (mutable; not shared)."""
+
+    def __init__(self, host: str, tz: tzinfo | None) -> None:
+        self._host = host
+        self.guard = EnergyGuard(tz=tz)
+        self._flags = FlagMemo()
+        self._last = LastAssembly()
+
+    def snapshot(self, basis: Basis, answers: Mapping[str, Answer], statuses: Mapping[str, EndpointStatus],
+                 now: float) -> GatewayData:
+        """The guarded snapshot of `answers` (raises the typed error of an unusable production source)."""
+        reused = self._last.reuse(answers, basis, statuses)
+        if reused is not None:
+            return reused
+        source, stamp = basis.features.production_source, newest_answer(statuses)
+        data = run_parser(lambda: assemble(basis.info, basis.features, answers, host=self._host, statuses=statuses,
+                                           now=now if stamp is None else stamp), host=self._host, path=source)
+        data = with_installer(data, answers, self._flags)
+        data = dataclasses.replace(data, parts_updated_at=parts_updated_at(basis.features, statuses,
+                                                                           basis.power_path))
+        data = run_parser(lambda: apply_daily_corrections(self.guard.apply(data)), host=self._host, path=source)
+        self._last.keep(answers, basis, data)
+        return data
