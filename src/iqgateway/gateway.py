@@ -30,7 +30,9 @@ from .answer_cache import AnswerCache, run_parser
 from .assemble import assemble
 from .auth.enlighten import CloudEndpoints
 from .auth.session import AuthSession
+from .cadence_rules import SiteCadence
 from .corrections.apply import apply_daily_corrections
+from .ct_energy import CtEnergy, document_time
 from .derived.daily_energy import DailyEnergy, DailyFigures
 from .derived.daily_readings import apply_daily
 from .errors import (
@@ -119,6 +121,7 @@ class Gateway(GatewayViews, GatewayInstaller, GatewayProbe, GatewayControls, Gat
         self._update_deadline = update_deadline
         self._governor = LoadGovernor(policy, tz)
         self._schedule = Schedule(cadence, self._governor)
+        self._site, self._ct_energy = SiteCadence(tz), CtEnergy()
         self._clock = clock if clock is not None else time.time
         self._guard = EnergyGuard(tz=tz)
         self._daily = DailyEnergy(tz) if tz is not None else None
@@ -365,6 +368,8 @@ class Gateway(GatewayViews, GatewayInstaller, GatewayProbe, GatewayControls, Gat
         stamp = newest_answer(statuses)
         data = run_parser(lambda: assemble(info, features, answers, host=self.host, statuses=statuses,
                                            now=now if stamp is None else stamp), host=self.host, path=source)
+        if self._schedule.metered and self._schedule.meters_carry_power:
+            data = self._ct_energy.apply(data, document_time(answers))
         data = with_installer(data, answers, self._flag_memo)
         data = dataclasses.replace(data, parts_updated_at=parts_updated_at(features, statuses,
                                                                            self._power_path(features)))
@@ -372,6 +377,7 @@ class Gateway(GatewayViews, GatewayInstaller, GatewayProbe, GatewayControls, Gat
         if self._daily is not None:
             data, self._daily_figures = apply_daily(self._daily, data)
         self._align_inverters(data, features, now)
+        self._site.after_update(self._schedule, features, answers, data, now)
         self._data = data
         return data
 
