@@ -63,12 +63,14 @@ class Cadence:
     report_grace_s: float = 20.0
     # /info is read again this often to notice a firmware upgrade (None: never)
     identity_check_s: float | None = 3600.0
+    # the site's own answers may lengthen intervals (cadence_rules.py: no batteries, unchanged power...)
+    site_rules: bool = True
 
     @classmethod
     def every_cycle(cls) -> Cadence:
         """Read every endpoint on every update (the behaviour of simpler clients)."""
         return cls(intervals=MappingProxyType({}), metered_intervals=MappingProxyType({}),
-                   storage_intervals=MappingProxyType({}), default_s=EVERY_CYCLE)
+                   storage_intervals=MappingProxyType({}), default_s=EVERY_CYCLE, site_rules=False)
 
     def interval(self, path: str, *, metered: bool = False, storage_metered: bool = False) -> float | None:
         """Seconds between reads of `path`; `metered`: the update also reads live CT power;
@@ -140,15 +142,21 @@ class Schedule:
         return self.cadence.interval(path, metered=self._metered, storage_metered=self._storage_metered)
 
     def set_rules(self, overrides: Mapping[str, tuple[float | None, str]], follows: Mapping[str, str]) -> None:
-        """New site rules (cadence_rules.py); a path whose interval got shorter is due at once."""
-        for path in set(self.overrides) | set(overrides):
-            before, after = self.overrides.get(path), overrides.get(path)
-            old = before[0] if before is not None else None
-            if before is not None and (after is None or (after[0] is not None and (old is None or after[0] < old))):
-                for known in [p for p in self._next_due if p.split("?", 1)[0] == path]:
-                    self._next_due.pop(known)
+        """New site rules (cadence_rules.py): a due time moves by the change of its path's interval (a path
+        whose interval got shorter is due at once)."""
+        if not self.cadence.site_rules:
+            return
+        before = {path: self.interval(path) for path in self._next_due}
         self.overrides = dict(overrides)
         self.follows = dict(follows)
+        for path, old in before.items():
+            new = self.interval(path)
+            if old is None or new is None or new == old:
+                continue
+            if new < old:
+                self._next_due.pop(path)
+            else:
+                self._next_due[path] += new - old
 
     def reason(self, path: str) -> str | None:
         """Why `path` is read at another interval than its family's (None: the family's)."""
