@@ -28,6 +28,7 @@ from .answer import Answer
 from .answer_cache import AnswerCache, run_parser
 from .auth.enlighten import CloudEndpoints
 from .auth.session import AuthSession
+from .cadence_rules import SiteCadence
 from .derived.daily_energy import DailyEnergy, DailyFigures
 from .derived.daily_readings import apply_daily
 from .errors import (
@@ -116,6 +117,7 @@ class Gateway(GatewayViews, GatewayInstaller, GatewayProbe, GatewayControls, Gat
         self._update_deadline = update_deadline
         self._governor = LoadGovernor(policy, tz)
         self._schedule = Schedule(cadence, self._governor)
+        self._site = SiteCadence(tz)
         self._clock = clock if clock is not None else time.time
         self._assembler = Assembler(self._transport.host, tz)
         self._daily = DailyEnergy(tz) if tz is not None else None
@@ -357,11 +359,13 @@ class Gateway(GatewayViews, GatewayInstaller, GatewayProbe, GatewayControls, Gat
         now = self._clock()
         statuses = self._cache.statuses(now)
         answers = self._cache.good()
-        basis = Basis(info, features, self._power_path(features))
+        ct_counters = self._schedule.metered and self._schedule.meters_carry_power
+        basis = Basis(info, features, self._power_path(features), ct_counters=ct_counters)
         data = self._assembler.snapshot(basis, answers, statuses, now)
         if self._daily is not None:
             data, self._daily_figures = apply_daily(self._daily, data)
         self._align_inverters(data, features, now)
+        self._site.after_update(self._schedule, features, answers, data, now)
         self._data = data
         return data
 

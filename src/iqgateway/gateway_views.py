@@ -176,11 +176,13 @@ class GatewayViews:
 
     def load_report(self) -> dict[str, Any]:
         """The policy and, per endpoint read so far, latency (last, p95), failures in the last hour, the
-        interval it is read at now and the minutes of the hour it is kept away from."""
+        interval it is read at now (and why, where the site's own answers changed it: cadence_rules.py) and the
+        minutes of the hour it is kept away from."""
         report = self._governor.as_dict(self._clock())
         for path, entry in report["endpoints"].items():
             interval = self._schedule.interval(path)
             entry["interval_s"] = None if interval is None else self._governor.stretched(path, interval)
+            entry["interval_reason"] = self._schedule.reason(path)
         return report
 
     @property

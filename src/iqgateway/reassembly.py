@@ -1,4 +1,5 @@
-"""The good answers -> the guarded snapshot: assembled, installer flags, corrections, energy guard.
+"""The good answers -> the guarded snapshot: assembled, CT-advanced lifetimes, installer flags, corrections,
+energy guard.
 
 These are functions of the good answers (and of the time of the newest one), so an update that brought no
 new answer gets the last snapshot with the endpoints' new statuses (their ages and failures) and nothing is
@@ -16,6 +17,7 @@ from .answer import Answer
 from .answer_cache import run_parser
 from .assemble import assemble
 from .corrections.apply import apply_daily_corrections
+from .ct_energy import CtEnergy, document_time
 from .freshness import newest_answer, parts_updated_at
 from .gateway_installer import FlagMemo, with_installer
 from .guards import EnergyGuard
@@ -29,6 +31,7 @@ class Basis:
     info: DeviceInfo
     features: Features
     power_path: str | None
+    ct_counters: bool = False  # the CT readings' counters advance the lifetimes (ct_energy.py)
 
 
 @dataclass(slots=True)
@@ -46,7 +49,7 @@ class LastAssembly:
         if last is None or before is None or len(answers) != len(self.answers):
             return None
         if (basis.info is not before.info or basis.features is not before.features
-                or basis.power_path != before.power_path):
+                or basis.power_path != before.power_path or basis.ct_counters != before.ct_counters):
             return None
         for path, answer in self.answers:
             if answers.get(path) is not answer:
@@ -65,6 +68,7 @@ class Assembler:
         self.guard = EnergyGuard(tz=tz)
         self._flags = FlagMemo()
         self._last = LastAssembly()
+        self._ct_energy = CtEnergy()
 
     def snapshot(self, basis: Basis, answers: Mapping[str, Answer], statuses: Mapping[str, EndpointStatus],
                  now: float) -> GatewayData:
@@ -75,6 +79,8 @@ class Assembler:
         source, stamp = basis.features.production_source, newest_answer(statuses)
         data = run_parser(lambda: assemble(basis.info, basis.features, answers, host=self._host, statuses=statuses,
                                            now=now if stamp is None else stamp), host=self._host, path=source)
+        if basis.ct_counters:
+            data = self._ct_energy.apply(data, document_time(answers))
         data = with_installer(data, answers, self._flags)
         data = dataclasses.replace(data, parts_updated_at=parts_updated_at(basis.features, statuses,
                                                                            basis.power_path))

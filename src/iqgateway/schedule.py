@@ -63,12 +63,14 @@ class Cadence:
     report_grace_s: float = 20.0
     # /info is read again this often to notice a firmware upgrade (None: never)
     identity_check_s: float | None = 3600.0
+    # the site's own answers may lengthen intervals (cadence_rules.py: no batteries, unchanged power...)
+    site_rules: bool = True
 
     @classmethod
     def every_cycle(cls) -> Cadence:
         """Read every endpoint on every update (the behaviour of simpler clients)."""
         return cls(intervals=MappingProxyType({}), metered_intervals=MappingProxyType({}),
-                   storage_intervals=MappingProxyType({}), default_s=EVERY_CYCLE)
+                   storage_intervals=MappingProxyType({}), default_s=EVERY_CYCLE, site_rules=False)
 
     def interval(self, path: str, *, metered: bool = False, storage_metered: bool = False) -> float | None:
         """Seconds between reads of `path`; `metered`: the update also reads live CT power;
@@ -129,10 +131,37 @@ class Schedule:
         # ... and the battery power too: a storage CT (set from the probe)
         self.meters_carry_storage = False
         self._storage_metered = False
+        # what the site's own answers decided (cadence_rules.py): path -> (interval, why), path -> leader
+        self.overrides: dict[str, tuple[float | None, str]] = {}
+        self.follows: dict[str, str] = {}
 
     def interval(self, path: str) -> float | None:
         """Seconds between reads of `path` as the last due() found the live readings (before any stretch)."""
+        if (override := self.overrides.get(path.split("?", 1)[0])) is not None:
+            return override[0]
         return self.cadence.interval(path, metered=self._metered, storage_metered=self._storage_metered)
+
+    def set_rules(self, overrides: Mapping[str, tuple[float | None, str]], follows: Mapping[str, str]) -> None:
+        """New site rules (cadence_rules.py): a due time moves by the change of its path's interval (a path
+        whose interval got shorter is due at once)."""
+        if not self.cadence.site_rules:
+            return
+        before = {path: self.interval(path) for path in self._next_due}
+        self.overrides = dict(overrides)
+        self.follows = dict(follows)
+        for path, old in before.items():
+            new = self.interval(path)
+            if old is None or new is None or new == old:
+                continue
+            if new < old:
+                self._next_due.pop(path)
+            else:
+                self._next_due[path] += new - old
+
+    def reason(self, path: str) -> str | None:
+        """Why `path` is read at another interval than its family's (None: the family's)."""
+        override = self.overrides.get(path.split("?", 1)[0])
+        return override[1] if override is not None else None
 
     def due(self, paths: Iterable[str], now: float) -> tuple[str, ...]:
         """The paths (in the order given) an update at `now` reads; `paths` is every path updates read."""
@@ -140,18 +169,19 @@ class Schedule:
         self._metered = (self.meters_carry_power and LIVE_POWER_PATH in paths
                          and self.cadence.interval(LIVE_POWER_PATH) == EVERY_CYCLE)
         self._storage_metered = self._metered and self.meters_carry_storage
-        out = []
-        for path in paths:
-            interval = self.interval(path)
-            if interval is None:
-                continue
-            next_due = self._next_due.get(path)
-            if next_due is not None and now + _slack(interval) < next_due:
-                continue
-            if self.governor is not None and self.governor.avoid(path, now):
-                continue
-            out.append(path)
-        return tuple(out)
+        out = [path for path in paths if path not in self.follows and self._is_due(path, now)]
+        # a follower is read with its leader (or on its own once an interval passed without the leader)
+        return tuple(path for path in paths if path in out or (
+            path in self.follows and (self.follows[path] in out or self._is_due(path, now))))
+
+    def _is_due(self, path: str, now: float) -> bool:
+        interval = self.interval(path)
+        if interval is None:
+            return False
+        next_due = self._next_due.get(path)
+        if next_due is not None and now + _slack(interval) < next_due:
+            return False
+        return self.governor is None or not self.governor.avoid(path, now)
 
     def next_due(self, path: str) -> float | None:
         return self._next_due.get(path)
@@ -193,6 +223,8 @@ class Schedule:
 
     def reset(self) -> None:
         self._next_due.clear()
+        self.overrides.clear()
+        self.follows.clear()
 
 
 def _slack(interval: float) -> float:

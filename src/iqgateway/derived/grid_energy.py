@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from ..endpoints.meters import METER_READINGS
 from ..endpoints.production import PRODUCTION_DOCS
 from ..errors import IQGatewayError
 from ..models import EnergyReading, GatewayData
@@ -29,6 +30,8 @@ from .sampling import finite, new_sample
 _LOGGER = logging.getLogger(__name__)
 
 STATE_VERSION = 1
+# the net counter comes from the production document, advanced by the CT readings between its reads
+_NET_SOURCES = (*PRODUCTION_DOCS, METER_READINGS)
 DEFAULT_MAX_POWER_W = 100_000.0  # far above any house's grid connection, far below a 2^32 Wh spike
 ROUNDING_WH = 1.0  # allowance for the device's rounding on every step
 
@@ -183,7 +186,7 @@ class GridEnergy:
         reading = balanced_net_reading(data)
         if reading is None:
             return False
-        sample = new_sample(data, PRODUCTION_DOCS, at, self._last_fetch)
+        sample = new_sample(data, _NET_SOURCES, at, self._last_fetch)
         if sample is None:
             return False
         self._last_fetch = sample.fetched_at if sample.fetched_at is not None else self._last_fetch

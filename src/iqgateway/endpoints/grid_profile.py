@@ -42,4 +42,4 @@ def set_profile_refusal(doc: object) -> str | None:
     return string(root.get("reason")) or string(root.get("message")) or "the device did not say \"accepted\""
 
 # An installer-level setting: it changes rarely, and the Gateway reads it back right after a write.
-FAMILY = EndpointFamily(name="grid_profile", intervals=((PATH, 900.0),))
+FAMILY = EndpointFamily(name="grid_profile", intervals=((PATH, 3600.0),))

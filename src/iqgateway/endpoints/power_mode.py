@@ -19,4 +19,4 @@ def power_mode_payload(producing: bool) -> dict[str, Any]:
     return {"length": 1, "arr": [0 if producing else 1]}
 
 # An installer-level setting: it changes rarely, and the Gateway reads it back right after a write.
-FAMILY = EndpointFamily(name="power_mode", intervals=((PATH, 900.0),))
+FAMILY = EndpointFamily(name="power_mode", intervals=((PATH, 3600.0),))
