@@ -105,6 +105,8 @@ class EnergyGuard:
                 changes[watch.field] = guarded
             else:
                 changes[watch.field] = self._model(watch.field, value, watch.counters, moment)
+        if all(getattr(data, name) is value for name, value in changes.items()):
+            return data
         return dataclasses.replace(data, **changes)
 
     def _keyed(self, key: str, model: T, counters: tuple[tuple[str, CounterKind], ...], moment: datetime) -> T:

@@ -25,7 +25,6 @@ def apply_corrections(data: GatewayData, docs: Mapping[str, object]) -> GatewayD
 
     current, others, more = current_inverters(data.features, docs, data.inverters, data.summary_only_inverters)
     found += more
-    data = dataclasses.replace(data, inverters=current, summary_only_inverters=others)
 
     total = data.consumption_total
     if (total is not None and data.consumption_net is not None and data.production is not None
@@ -41,7 +40,8 @@ def apply_corrections(data: GatewayData, docs: Mapping[str, object]) -> GatewayD
 
     live, more = split_phase_live(docs.get(livedata.LIVEDATA), data.live)
     found += more
-    return dataclasses.replace(data, live=live, corrections=tuple(found))
+    return dataclasses.replace(data, inverters=current, summary_only_inverters=others, live=live,
+                               corrections=tuple(found))
 
 
 def apply_daily_corrections(data: GatewayData) -> GatewayData:
