@@ -13,7 +13,8 @@ schedule's overrides (path -> interval and why) and followers (path -> the path 
 - on metered sites whose CT readings carry the power, the production document only anchors the
   lifetime counters (ct_energy.py advances them from the CT counters): hourly, and every 5 minutes in
   the first half hour of a local day (the device's daily counters reset up to ~15 minutes late);
-- `/inventory.json` without AC batteries gives only the installer health flags: hourly.
+- `/inventory.json` stays at its family interval: its producing / communicating flags are the inverters'
+  health, which should show within one report period.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from collections.abc import Mapping
 from datetime import datetime, tzinfo
 
 from .answer import Answer
-from .endpoints import acb, ensemble, production
-from .models import Feature, Features, GatewayData, MeasurementType
+from .endpoints import ensemble, production
+from .models import Features, GatewayData, MeasurementType
 from .schedule import Schedule
 
 HOURLY = 3600.0
@@ -34,7 +35,6 @@ NO_BATTERIES = "no IQ Batteries in the ensemble inventory or the power document:
 UNCHANGED = ("the inverters' summed power was alike in the last two reads: read with the inverter list "
              "(every update again once it changes)")
 CT_COUNTERS = "the CT readings' energy counters advance the lifetimes between reads of the production document"
-HEALTH_ONLY = "no AC batteries: only the installer health flags, which change slowly"
 
 
 class SiteCadence:
@@ -52,8 +52,6 @@ class SiteCadence:
         follows: dict[str, str] = {}
         if ensemble.POWER in features.endpoints and not _has_batteries(answers):
             overrides[ensemble.POWER] = (HOURLY, NO_BATTERIES)
-        if acb.INVENTORY_JSON in features.endpoints and Feature.ACB not in features.names:
-            overrides[_bare(acb.INVENTORY_JSON)] = (HOURLY, HEALTH_ONLY)
         source = features.production_source
         if source is not None and not schedule.metered and not _has_production_ct(features):
             self._watch_power(answers.get(source), data)

@@ -38,8 +38,9 @@ def segment(doc: dict[str, Any], kind: str) -> dict[str, Any]:
 
 
 async def next_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, entry: MockConfigEntry) -> None:
-    """The next update once every polled document is due again (the slowest of them: 5 minutes)."""
-    freezer.tick(timedelta(minutes=6))
+    """The next update once every polled document is due again (the production document is read hourly where the
+    CT readings carry the power)."""
+    freezer.tick(timedelta(minutes=61))
     await entry.runtime_data.async_refresh()
     await hass.async_block_till_done()
 

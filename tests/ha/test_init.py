@@ -122,9 +122,9 @@ async def test_keep_alive_and_disabled_keep_alive(
     assert envoy.stats.requests > 5
     assert envoy.stats.connections_opened >= envoy.stats.requests - 1
     envoy.stats.reset()
-    for _ in range(2):
+    for _ in range(6):  # an unmetered device's power follows its inverter list: not every poll asks
         await poll(hass, freezer)
-    assert envoy.stats.requests >= 2  # one request a poll at least
+    assert envoy.stats.requests >= 2
     assert envoy.stats.connections_opened == envoy.stats.requests
 
 
