@@ -194,8 +194,10 @@ async def test_statistics_never_step_back_or_spike_over_the_week(
             if key in NO_DEVICE_TODAY and day in (unseen - timedelta(days=1), unseen):
                 continue
             assert abs(errors[key][day]) <= 0.005, (key, day, table)
-    # Counters without a device "today" (built from a lifetime counter alone) over the unseen midnight: not yet
-    # within 0.5 % (grid import counts about 490 Wh, 6 %, too much on the day after the outage); bounded here.
+    # Counters without a device "today" (built from a lifetime counter alone) over the unseen midnight: nothing
+    # was read from 22:00 to 02:00, so the close is a straight line over the gap, off by how unevenly the house
+    # drew then (grid import: about 490 Wh, 6 %, given to the day after). The day before never shows its share
+    # (its sensor is unavailable until the outage ends), so it looks exact. Bounded here, not within 0.5 %.
     for key in NO_DEVICE_TODAY:
         assert all(abs(errors[key][d]) <= 0.10 for d in (unseen - timedelta(days=1), unseen)), (key, table)
 
