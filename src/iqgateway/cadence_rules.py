@@ -60,7 +60,7 @@ class SiteCadence:
             if not self._power_changed and leader is not None and interval:
                 overrides[_bare(source)] = (interval * FOLLOW_FACTOR, UNCHANGED)
                 follows[source] = leader
-        elif schedule.metered and schedule.meters_carry_power and not self._day_start(now):
+        elif schedule.metered and not self._day_start(now):  # metered: the CT readings carry the power
             for path in features.endpoints:
                 if path in production.PRODUCTION_DOCS:
                     overrides[_bare(path)] = (HOURLY, CT_COUNTERS)

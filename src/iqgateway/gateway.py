@@ -359,8 +359,7 @@ class Gateway(GatewayViews, GatewayInstaller, GatewayProbe, GatewayControls, Gat
         now = self._clock()
         statuses = self._cache.statuses(now)
         answers = self._cache.good()
-        ct_counters = self._schedule.metered and self._schedule.meters_carry_power
-        basis = Basis(info, features, self._power_path(features), ct_counters=ct_counters)
+        basis = Basis(info, features, self._power_path(features), ct_counters=self._schedule.metered)
         data = self._assembler.snapshot(basis, answers, statuses, now)
         if self._daily is not None:
             data, self._daily_figures = apply_daily(self._daily, data)

@@ -144,7 +144,7 @@ class Schedule:
     def set_rules(self, overrides: Mapping[str, tuple[float | None, str]], follows: Mapping[str, str]) -> None:
         """New site rules (cadence_rules.py): a due time moves by the change of its path's interval (a path
         whose interval got shorter is due at once)."""
-        if not self.cadence.site_rules:
+        if not self.cadence.site_rules or (overrides == self.overrides and follows == self.follows):
             return
         before = {path: self.interval(path) for path in self._next_due}
         self.overrides = dict(overrides)
