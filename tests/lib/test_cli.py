@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 import os
 import socket
@@ -140,15 +141,24 @@ async def test_usage_error_and_simulate_registered() -> None:
     assert "read" in run.out
 
 
+def afternoon_zone() -> str:
+    """A fixed-offset zone where it is about two in the afternoon now: the device's whole "today" is then
+    plausible (it cannot be, a few minutes after midnight), whenever the suite runs."""
+    offset = 14 - datetime.datetime.now(datetime.UTC).hour
+    return f"Etc/GMT{-offset:+d}" if offset else "UTC"
+
+
 async def test_read_keeps_the_midnight_closes_in_a_state_file(tmp_path: Path) -> None:
     state = tmp_path / "daily.json"
+    zone_name = afternoon_zone()
     async with replay_envoy(MODERN) as envoy:
         token = envoy.mint_token()
-        first = await iqgateway("read", envoy.url, "--token", token, "--json", "--tz", "UTC", "--state", str(state))
+        read = ("read", envoy.url, "--token", token, "--tz", zone_name, "--state", str(state))
+        first = await iqgateway(*read, "--json")
         saved = json.loads(state.read_text())
-        second = await iqgateway("read", envoy.url, "--token", token, "--json", "--tz", "UTC", "--state", str(state))
+        second = await iqgateway(*read, "--json")
         state.write_text("{not json")
-        broken = await iqgateway("read", envoy.url, "--token", token, "--tz", "UTC", "--state", str(state))
+        broken = await iqgateway(*read)
         zone = await iqgateway("read", envoy.url, "--token", token, "--tz", "Mars/Olympus")
     assert first.code == 0, first.err
     assert second.code == 0, second.err

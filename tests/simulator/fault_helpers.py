@@ -52,6 +52,10 @@ async def polling(envoy: SimulatedEnvoy, **kw: Any) -> AsyncIterator[Gateway]:
         "update_deadline": 4.0,
         **kw,
     }
+    device_clock = getattr(envoy.source, "clock", None)
+    if isinstance(device_clock, SimClock):
+        # the guard's "just after midnight" is judged on this clock: the device's, never the host's time of day
+        options.setdefault("clock", device_clock.timestamp)
     async with Gateway(envoy.url, **options) as gateway:
         yield gateway
 
