@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,10 +110,20 @@ class SimDevice:
                 await self.process.wait()
 
 
-async def start_device(spec: DeviceSpec) -> SimDevice:
-    """Start the simulator process for `spec` and wait until it serves."""
+def bench_start(now: float) -> float:
+    """The moment the simulated hour starts: the next 10:00 of this machine's local day (the Gateway's time
+    zone), so the quiet window, the local midnight and the sun are where they were on every other run."""
+    moment = datetime.datetime.fromtimestamp(now).astimezone()
+    start = moment.replace(hour=10, minute=0, second=0, microsecond=0)
+    if start <= moment:
+        start = (start + datetime.timedelta(days=1)).replace(hour=10)
+    return start.timestamp()
+
+
+async def start_device(spec: DeviceSpec, start: float) -> SimDevice:
+    """Start the simulator process for `spec`, its clock at `start` (epoch seconds), and wait until it serves."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.simhost", *spec.simhost_args(),
+        sys.executable, "-m", "bench.simhost", *spec.simhost_args(), "--start", repr(start),
         cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
     device = SimDevice(spec, process)

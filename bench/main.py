@@ -25,7 +25,7 @@ from pathlib import Path
 
 import orjson
 
-from .device import DEVICES, DeviceSpec, start_device
+from .device import DEVICES, DeviceSpec, bench_start, start_device
 from .fleet import run_fleet
 from .measure import Measurement, measure
 from .ours import OursClient
@@ -64,8 +64,9 @@ def pick(names: list[str] | None) -> list[DeviceSpec]:
 
 
 async def bench_device(spec: DeviceSpec, args: argparse.Namespace) -> DeviceResult:
-    device = await start_device(spec)
-    theirs, ours = PyenphaseClient(device), OursClient(device)
+    start = bench_start(time.time())
+    device = await start_device(spec, start)
+    theirs, ours = PyenphaseClient(device), OursClient(device, start)
     try:
         measured = await measure([theirs, ours], device, cycles=args.cycles, interval=args.interval, timed=args.timed)
     finally:

@@ -16,10 +16,10 @@ from .device import SimDevice
 
 
 class ShiftedClock:
-    """Wall-clock time `offset` seconds ahead of the real one."""
+    """Wall-clock time `offset` seconds ahead of the real one; it starts at `start` (epoch seconds)."""
 
-    def __init__(self) -> None:
-        self.offset = 0.0
+    def __init__(self, start: float) -> None:
+        self.offset = start - time.time()
 
     def __call__(self) -> float:
         return time.time() + self.offset
@@ -28,9 +28,9 @@ class ShiftedClock:
 class OursClient:
     name = "iqgateway"
 
-    def __init__(self, device: SimDevice) -> None:
+    def __init__(self, device: SimDevice, start: float) -> None:
         self._device = device
-        self._clock = ShiftedClock()
+        self._clock = ShiftedClock(start)
         self._gateway: Gateway | None = None
 
     async def start(self) -> None:

@@ -17,7 +17,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 
@@ -37,7 +39,9 @@ def make_source(args: argparse.Namespace) -> tuple[DeviceSource, SimClock | None
         folder = capture_path(args.replay)
         where = "captured" if own_latencies(folder) else f"borrowed from {args.donor}"
         return ReplaySource(folder), None, where
-    clock = SimClock(speed=1.0, tz=profile_timezone(args.profile))
+    tz = profile_timezone(args.profile)
+    start = None if args.start is None else datetime.fromtimestamp(args.start, ZoneInfo(tz))
+    clock = SimClock(start, speed=1.0, tz=tz)
     source = make_profile(args.profile, inverters=args.inverters, batteries=args.batteries, clock=clock)
     return source, clock, "profile model"
 
@@ -102,6 +106,7 @@ def main() -> None:
     what.add_argument("--profile", help="synthetic profile name")
     parser.add_argument("--inverters", type=int)
     parser.add_argument("--batteries", type=int)
+    parser.add_argument("--start", type=float, help="a profile's clock starts here (epoch seconds; default now)")
     parser.add_argument("--donor", default=DONOR, help=f"capture to borrow latencies from ({DONOR})")
     args = parser.parse_args()
     asyncio.run(serve(args))
