@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from .answer import Answer
 from .assemble import check_answer
+from .endpoints import shape_free_paths
 from .errors import InvalidResponse, IQGatewayError
 from .models import EndpointStatus
 
@@ -25,6 +26,7 @@ PROBE_REUSE_S = 30.0
 # A fresh answer that lost numeric fields the last good one had (renamed keys, numbers sent as text or null)
 # is taken for a glitch until the new shape has come this many times in a row: then the device changed.
 SHAPE_PERSIST = 3
+_SHAPE_FREE = shape_free_paths()
 
 
 def run_parser(call: Callable[[], T], *, host: str, path: str | None) -> T:
@@ -122,7 +124,7 @@ class AnswerCache:
         except IQGatewayError as err:
             problem = err
         state = self._states.setdefault(path, _PathState())
-        if problem is None:
+        if problem is None and path not in _SHAPE_FREE:
             problem = self._shape_problem(path, answer, state)
         if problem is None:
             self._good[path] = answer

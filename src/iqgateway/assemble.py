@@ -119,8 +119,10 @@ def assemble(info: DeviceInfo, features: Features, answers: Mapping[str, Answer]
     encharge = ensemble.parse_encharge(groups, power)
 
     acb_units = docs.part(acb.INVENTORY_JSON, acb.acb_inventory)
-    acb_reports = (docs.part(inverters.V1_INVERTERS, inverters.v1_acb_entries)
-                   if docs.part(inverters.V1_INVERTERS, inverters.parse_v1_inverters) is not None else None)
+    acb_reports = None
+    if prod_doc is not None and prod_doc.has_active_storage:  # AC batteries are only read where they are active
+        acb_reports = (docs.part(inverters.V1_INVERTERS, inverters.v1_acb_entries)
+                       if docs.part(inverters.V1_INVERTERS, inverters.parse_v1_inverters) is not None else None)
     ac_batteries = acb.parse_acb(prod_doc, acb_units, acb_reports)
 
     tariff_doc = docs.part(tariff.TARIFF, tariff.parse_tariff_doc)

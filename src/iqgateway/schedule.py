@@ -134,12 +134,19 @@ class Schedule:
         # what the site's own answers decided (cadence_rules.py): path -> (interval, why), path -> leader
         self.overrides: dict[str, tuple[float | None, str]] = {}
         self.follows: dict[str, str] = {}
+        # the cadence is immutable: its interval of a path, per state of the live readings, is looked up once
+        self._cadence_intervals: dict[tuple[str, bool, bool], float | None] = {}
 
     def interval(self, path: str) -> float | None:
         """Seconds between reads of `path` as the last due() found the live readings (before any stretch)."""
         if (override := self.overrides.get(path.split("?", 1)[0])) is not None:
             return override[0]
-        return self.cadence.interval(path, metered=self._metered, storage_metered=self._storage_metered)
+        key = (path, self._metered, self._storage_metered)
+        if key in self._cadence_intervals:
+            return self._cadence_intervals[key]
+        found = self.cadence.interval(path, metered=self._metered, storage_metered=self._storage_metered)
+        self._cadence_intervals[key] = found
+        return found
 
     def set_rules(self, overrides: Mapping[str, tuple[float | None, str]], follows: Mapping[str, str]) -> None:
         """New site rules (cadence_rules.py): a due time moves by the change of its path's interval (a path

@@ -57,3 +57,7 @@ def usable_checks(families: tuple[EndpointFamily, ...] = FAMILIES) -> Mapping[st
 
 def slow_paths(families: tuple[EndpointFamily, ...] = FAMILIES) -> frozenset[str]:
     return frozenset(path for family in families for path in family.slow)
+
+
+def shape_free_paths(families: tuple[EndpointFamily, ...] = FAMILIES) -> frozenset[str]:
+    return frozenset(path for family in families for path in family.shape_free)

@@ -86,4 +86,6 @@ FAMILY = EndpointFamily(
     intervals=(("/inventory.json", 300.0),),
     slow=frozenset({"/inventory.json"}),
     usable=MappingProxyType({INVENTORY_JSON: lambda answer: answer.part(acb_inventory) is not None}),
+    # every device of the site (hundreds of entries) for flags, versions and an AC battery's state of charge
+    shape_free=frozenset({INVENTORY_JSON}),
 )

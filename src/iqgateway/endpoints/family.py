@@ -47,7 +47,9 @@ class EndpointFamily:
     them when live power comes from the CT readings, `storage_metered_intervals` when the CT readings also carry
     the battery power (an enabled storage CT). `slow`: bare paths a device answers slowly (they get a
     longer timeout). `usable`: per path, whether a JSON answer is the expected document (paths not listed
-    only need to be JSON). `guards`: the energy counters of its part of the snapshot.
+    only need to be JSON). `guards`: the energy counters of its part of the snapshot. `shape_free`: paths
+    (query included) whose answers skip the numeric-shape check (answer_cache.py): large lists with no
+    counter or power figure.
     """
 
     name: str
@@ -58,3 +60,4 @@ class EndpointFamily:
     slow: frozenset[str] = frozenset()
     usable: Mapping[str, Callable[[Answer], bool]] = field(default_factory=lambda: MappingProxyType({}))
     guards: tuple[GuardWatch, ...] = ()
+    shape_free: frozenset[str] = frozenset()

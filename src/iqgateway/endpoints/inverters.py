@@ -7,7 +7,7 @@ from types import MappingProxyType
 from ..answer import Answer
 from ..models import Inverter
 from .family import CounterKind, EndpointFamily, GuardWatch
-from .values import JsonDict, dict_at, dicts, int_at, int_like, mapping, num_at, scaled, str_at
+from .values import JsonDict, dict_at, dicts, int_at, int_like, mapping, num_at, number, scaled, str_at
 
 DEVICE_DATA = "/ivp/pdm/device_data"
 V1_INVERTERS = "/api/v1/production/inverters"
@@ -22,18 +22,21 @@ def parse_v1_inverters(doc: object) -> dict[str, Inverter] | None:
     if not isinstance(doc, list):
         return None
     inverters: dict[str, Inverter] = {}
-    for entry in dicts(doc):
-        serial = str_at(entry, "serialNumber")
-        if not serial or int_at(entry, "devType") == ACB_DEV_TYPE:
+    batteries = False
+    # one pass with the value helpers called directly: a site's list holds hundreds of entries
+    for entry in doc:
+        if not isinstance(entry, dict):
             continue
-        inverters[serial] = Inverter(
-            serial=serial,
-            last_report_watts=num_at(entry, "lastReportWatts"),
-            max_report_watts=num_at(entry, "maxReportWatts"),
-            last_report_date=int_like(entry.get("lastReportDate")),
-            source=V1_INVERTERS,
-        )
-    if doc and not inverters and not any(int_at(e, "devType") == ACB_DEV_TYPE for e in dicts(doc)):
+        if entry.get("devType") == ACB_DEV_TYPE:
+            batteries = True
+            continue
+        serial = entry.get("serialNumber")
+        if not serial or not isinstance(serial, str):
+            continue
+        inverters[serial] = Inverter(serial, number(entry.get("lastReportWatts")),
+                                     number(entry.get("maxReportWatts")), int_like(entry.get("lastReportDate")),
+                                     source=V1_INVERTERS)
+    if doc and not inverters and not batteries:
         return None
     return inverters
 
