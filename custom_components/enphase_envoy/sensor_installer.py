@@ -3,7 +3,8 @@
 - the grid profile in use (its id as an attribute), where the capability report says it can be read;
 - each inverter's and Q-Relay's PLC signal level, only with the opt-in PLC check on;
 - inverter health from device_data (conversion errors, yesterday's and last week's energy), where present;
-- the Q-Relays (temperature, frequency, voltage per line, switch count).
+- the Q-Relays (temperature, frequency, voltage per line, switch count);
+- the PV production limit (`/ivp/sc/pvlimit`), where the firmware has it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory, UnitOfEnergy, UnitOfTime
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfEnergy, UnitOfTime
 from homeassistant.helpers.entity import Entity
 
 from iqgateway import CapabilityName, GatewayData, Inverter, QRelay
@@ -143,6 +144,16 @@ HEALTH_SENSORS: tuple[EnvoySensorEntityDescription[Any], ...] = (
     _q_relay(
         "switch_count", "switch_count", translation_key="relay_switch_count",
         state_class=SensorStateClass.TOTAL_INCREASING, entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    EnvoySensorEntityDescription[GatewayData](
+        hardware=ENVOY,
+        key="pv_limit",
+        translation_key="pv_limit",
+        native_unit_of_measurement=PERCENTAGE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+        value_fn=lambda data: data.pv_limit.limit_percent if data.pv_limit is not None else None,
+        exists_fn=lambda item, data: data.pv_limit is not None,
     ),
 )
 

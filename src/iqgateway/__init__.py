@@ -83,7 +83,7 @@ from .models import (
     StorageMode,
     StorageSettings,
 )
-from .models_installer import DpelSettings, GridProfile, GridProfileOption, QRelay
+from .models_installer import DpelSettings, GridProfile, GridProfileOption, PvLimit, QRelay
 from .policy import LoadPolicy
 from .schedule import Cadence
 from .snapshot import snapshot_dict
@@ -162,6 +162,7 @@ __all__ = [
     "MfaRequired",
     "NetworkInterface",
     "PhaseValues",
+    "PvLimit",
     "QRelay",
     "StaleError",
     "StorageMode",

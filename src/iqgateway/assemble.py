@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .answer import Answer, ParsedDocs
 from .corrections.apply import apply_corrections
@@ -18,12 +18,10 @@ from .endpoints import (
     collar,
     dry_contacts,
     ensemble,
-    generator,
     inverters,
-    livedata,
     meters,
     production,
-    tariff,
+    snapshot_parts,
     usable_checks,
 )
 from .errors import AuthenticationRequired, HttpStatusError, InvalidResponse, IQGatewayError
@@ -40,6 +38,7 @@ from .models import (
 
 # What makes a decoded document usable, per path. Paths not listed only need to be JSON.
 _USABLE = usable_checks()
+_PARTS = snapshot_parts()
 
 T = TypeVar("T")
 
@@ -125,16 +124,12 @@ def assemble(info: DeviceInfo, features: Features, answers: Mapping[str, Answer]
                        if docs.part(inverters.V1_INVERTERS, inverters.parse_v1_inverters) is not None else None)
     ac_batteries = acb.parse_acb(prod_doc, acb_units, acb_reports)
 
-    tariff_doc = docs.part(tariff.TARIFF, tariff.parse_tariff_doc)
-
     relays = None
     if dry_contacts.DRY_CONTACTS in docs:
         relays = dry_contacts.parse_dry_contacts(docs.get(dry_contacts.DRY_CONTACTS),
                                                  docs.get(dry_contacts.DRY_CONTACT_SETTINGS))
 
-    gen = generator.parse_generator(docs.get(generator.GENERATOR), docs.get(generator.GEN_CONFIG),
-                                    docs.get(generator.GEN_SCHEDULE), docs.get(generator.GEN_MODE))
-
+    parts: dict[str, Any] = {part.name: part.build(docs) for part in _PARTS}  # typed by each family's builder
     snapshot = GatewayData(
         info=info,
         features=features,
@@ -153,19 +148,16 @@ def assemble(info: DeviceInfo, features: Features, answers: Mapping[str, Answer]
         battery_aggregate=(ensemble.battery_aggregate(secctrl)
                            if ac_batteries is not None and encharge is not None else None),
         dry_contacts=relays,
-        storage_settings=tariff.parse_storage_settings(tariff_doc),
         collar=collar.parse_collar(groups),
         c6cc=collar.parse_c6cc(groups),
-        generator=gen,
-        tariff_raw=tariff_doc,
         phase_layout_known=layout_known,
         idle_production_ct=(production.idle_ct_reading(prod_doc)
                             if features.production_source in production.PRODUCTION_DOCS else None),
         summary_only_inverters=_summary_only_inverters(features, docs, inverter_map),
-        live=docs.part(livedata.LIVEDATA, livedata.parse_livedata),
         updated_at=time.time() if now is None else now,
         endpoints=dict(statuses or {}),
         raw=dict(docs),
+        **parts,
     )
     return apply_corrections(snapshot, docs)
 

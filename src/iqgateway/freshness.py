@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
-from .endpoints import acb, dry_contacts, ensemble, generator, inverters, livedata, meters, production, tariff
+from .endpoints import acb, dry_contacts, ensemble, inverters, meters, production, snapshot_parts
 from .errors import StaleError
 from .models import EndpointStatus, Features
 
@@ -27,9 +27,7 @@ _PART_PATHS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "c6cc": (ensemble.INVENTORY,),
     "acb": (*production.PRODUCTION_DOCS, acb.INVENTORY_JSON, inverters.V1_INVERTERS),
     "dry_contacts": (dry_contacts.DRY_CONTACTS, dry_contacts.DRY_CONTACT_SETTINGS),
-    "storage_settings": (tariff.TARIFF,),
-    "generator": generator.GENERATOR_PATHS,
-    "live": (livedata.LIVEDATA,),
+    **{part.name: part.sources for part in snapshot_parts() if part.in_snapshot},
 })
 
 

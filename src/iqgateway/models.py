@@ -32,7 +32,7 @@ from .models_hardware import (
     LivePhasePower,
     StorageSettings,
 )
-from .models_installer import DpelSettings, GridProfile, QRelay
+from .models_installer import DpelSettings, GridProfile, PvLimit, QRelay
 
 __all__ = [
     "PHASE_NAMES",
@@ -64,6 +64,7 @@ __all__ = [
     "LivePhasePower",
     "MeasurementType",
     "MeterReading",
+    "PvLimit",
     "QRelay",
     "StorageMode",
     "StorageSettings",
@@ -303,6 +304,7 @@ class GatewayData:
     # With a site time zone: every lifetime counter's today / last seven days at local midnight
     # (derived/daily_readings.py: "production", "grid.imported", "battery.charged", ...)
     daily: Mapping[str, DailyFigures] = field(default_factory=dict)
+    pv_limit: PvLimit | None = None
 
     def to_dict(self, *, raw: bool = False) -> dict[str, Any]:
         """Every field as plain JSON values (`iqgateway.snapshot.to_dict`)."""

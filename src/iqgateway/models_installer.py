@@ -17,6 +17,14 @@ class DpelSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PvLimit:
+    """`/ivp/sc/pvlimit`: the PV production limit, as a percentage of the rated power."""
+
+    enabled: bool | None
+    limit_percent: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class GridProfileOption:
     """One grid profile the device offers."""
 

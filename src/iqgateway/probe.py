@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from .answer import Answer
 from .assemble import check_answer
-from .endpoints import acb, dry_contacts, ensemble, generator, inverters, livedata, meters, production, tariff
+from .endpoints import FAMILIES, acb, dry_contacts, ensemble, inverters, meters, production
 from .endpoints import probe_paths as all_probe_paths
 from .endpoints.production import ProductionDoc
 from .endpoints.values import answer_json
@@ -178,26 +178,13 @@ def decide_features(info: DeviceInfo, answers: Mapping[str, Answer], *, host: st
     if inverter_source == inverters.DEVICE_DATA:
         endpoints += _inverter_lists_beside(answers)
 
-    _ensemble(answers, names, endpoints)
+    _ensemble(answers, names, endpoints, info)
 
-    if tariff.parse_tariff_doc(answer_json(answers.get(tariff.TARIFF))) is not None:
-        names.add(Feature.TARIFF)
-        endpoints.append(tariff.TARIFF)
-
-    if generator.configured(answer_json(answers.get(generator.GEN_CONFIG))) is not None:
-        names.add(Feature.GENERATOR)
-        if generator.parse_generator_state(answer_json(answers.get(generator.GENERATOR))) is not None:
-            endpoints.append(generator.GENERATOR)
-        endpoints.append(generator.GEN_CONFIG)
-        if generator.configured(answer_json(answers.get(generator.GEN_SCHEDULE))) is not None:
-            names.add(Feature.GENERATOR_SCHEDULE)
-            endpoints.append(generator.GEN_SCHEDULE)
-        if generator.configured(answer_json(answers.get(generator.GEN_MODE))) is not None:
-            endpoints.append(generator.GEN_MODE)
-
-    # live data is polled on its own (live.LivePower) when asked for, never in the regular cycle
-    if livedata.parse_livedata(answer_json(answers.get(livedata.LIVEDATA))) is not None:
-        names.add(Feature.LIVE_DATA)
+    for family in FAMILIES:
+        if family.discover is not None:
+            found = family.discover(answers)
+            names |= found.features
+            endpoints += found.endpoints
 
     return Features(
         names=frozenset(names),
@@ -260,7 +247,7 @@ def _broken_now(path: str, answer: Answer | None, info: DeviceInfo) -> bool:
     return check_answer(path, answer, host="") is not None
 
 
-def _ensemble(answers: Mapping[str, Answer], names: set[Feature], endpoints: list[str]) -> None:
+def _ensemble(answers: Mapping[str, Answer], names: set[Feature], endpoints: list[str], info: DeviceInfo) -> None:
     groups = ensemble.inventory_devices(answer_json(answers.get(ensemble.INVENTORY)))
     if not ensemble.has_devices(groups) or groups is None:
         return
@@ -273,8 +260,9 @@ def _ensemble(answers: Mapping[str, Answer], names: set[Feature], endpoints: lis
         names.add(Feature.C6CC)
     if ensemble.parse_secctrl(answer_json(answers.get(ensemble.SECCTRL))) is not None:
         endpoints.append(ensemble.SECCTRL)
-    if ensemble.parse_power_doc(answer_json(answers.get(ensemble.POWER))) is not None:
-        endpoints.append(ensemble.POWER)
+    power = answers.get(ensemble.POWER)
+    if ensemble.parse_power_doc(answer_json(power)) is not None or _broken_now(ensemble.POWER, power, info):
+        endpoints.append(ensemble.POWER)  # failed at setup: keep asking, the batteries' power comes when it does
     if groups.get(ensemble.ENPOWER_TYPE):
         names.add(Feature.ENPOWER)
         if dry_contacts.relays_by_id(answer_json(answers.get(dry_contacts.DRY_CONTACTS))) is not None:

@@ -15,9 +15,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from .endpoints import snapshot_parts
 from .models import EnergyReading, GatewayData, MeterReading
 
 SCHEMA_VERSION = 1
+_PARTS = snapshot_parts()
 
 _ENERGY_LEAVES = ("watts_now", "wh_today", "wh_last_seven_days", "wh_lifetime", "device_wh_today",
                   "device_wh_last_seven_days", "device_daily_disagrees")
@@ -112,11 +114,8 @@ def snapshot_dict(data: GatewayData) -> dict[str, Any]:
         "acb": plain(data.acb),
         "battery_aggregate": plain(data.battery_aggregate),
         "dry_contacts": _keyed(data.dry_contacts, "id", "settings_raw"),
-        "storage_settings": plain(data.storage_settings),
         "collar": plain(data.collar),
         "c6cc": plain(data.c6cc),
-        "generator": plain(data.generator),
-        "live": plain(data.live),
         "power_forced_off": data.power_forced_off,
         "dpel": plain(data.dpel),
         "grid_profile": plain(data.grid_profile),
@@ -127,4 +126,5 @@ def snapshot_dict(data: GatewayData) -> dict[str, Any]:
         "endpoints": {path: plain(status) for path, status in data.endpoints.items()},
         "corrections": [plain(correction) for correction in data.corrections],
         "daily": {key: plain(figures) for key, figures in sorted(data.daily.items())},
+        **{part.name: plain(getattr(data, part.name)) for part in _PARTS if part.in_snapshot},
     }

@@ -96,6 +96,9 @@ async def test_values_and_units_as_the_capture_holds_them(
     celsius, unit = state(f"{enpower['serial_num']}_temperature")
     assert unit == "°C"
     assert round(celsius) == round((enpower["temperature"] - 32) * 5 / 9)
+    # the PV production limit (/ivp/sc/pvlimit), a percentage
+    pv_limit = json.loads(Path(CAPTURES / capture / "ivp_sc_pvlimit").read_text())
+    assert state(f"{serial}_pv_limit") == (pv_limit["pv_limit_pct"], "%")
 
 
 async def test_phase_and_detail_sensors_are_created_disabled(hass: HomeAssistant, start_envoy: StartEnvoy) -> None:
@@ -116,6 +119,7 @@ async def test_phase_and_detail_sensors_are_created_disabled(hass: HomeAssistant
     assert disabled(f"{serial}_production_l1")
     assert disabled(f"{serial}_lifetime_net_consumption_l2")
     assert disabled(f"{serial}_frequency")
+    assert disabled(f"{serial}_pv_limit")
     assert disabled("482208990001_dc_voltage")
     assert disabled("482208990001_last_reported")
     assert not disabled("482208990001")

@@ -90,11 +90,30 @@ async def test_broken_optional_answer_keeps_the_last_good_one(kind: str) -> None
 
 
 async def test_garbage_on_an_optional_endpoint_from_the_start() -> None:
+    power = capture_json(CAPTURE, "ivp_ensemble_power")["devices:"]
+    inventory = capture_json(CAPTURE, "ivp_ensemble_inventory")
+    batteries = {d["serial_num"] for group in inventory if group["type"] == "ENCHARGE" for d in group["devices"]}
     async with replay_envoy(CAPTURE, faults=["garbage:/ivp/ensemble/power"]) as envoy, connected(envoy) as gateway:
         data = await gateway.update()
-        assert data.production is not None
+        status = data.endpoints["/ivp/ensemble/power"]
+        assert status.stale
+        assert status.error is not None
+        assert "not JSON" in status.error
+        assert data.encharge is not None
+        assert set(data.encharge) == batteries
+        assert all(battery.real_power_w is None for battery in data.encharge.values())
+        # what the other endpoints feed is whole
+        assert not data.endpoints[PRODUCTION].stale
         assert data.enpower is not None
+        assert data.enpower.serial_number
         assert data.dry_contacts is not None
+        assert set(data.dry_contacts) >= {"NC1", "NO1"}
+        envoy.faults.clear()
+        healed = await gateway.update()
+        assert not healed.endpoints["/ivp/ensemble/power"].stale
+        assert healed.encharge is not None
+        assert {serial: battery.real_power_w for serial, battery in healed.encharge.items()} == {
+            entry["serial_num"]: entry["real_power_mw"] / 1000 for entry in power}
 
 
 async def test_device_wide_503_is_a_short_typed_error() -> None:

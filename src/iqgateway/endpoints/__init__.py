@@ -23,9 +23,10 @@ from . import (
     plc,
     power_mode,
     production,
+    pv_limit,
     tariff,
 )
-from .family import EndpointFamily
+from .family import EndpointFamily, Part
 
 FAMILIES: tuple[EndpointFamily, ...] = (
     production.FAMILY,
@@ -42,6 +43,7 @@ FAMILIES: tuple[EndpointFamily, ...] = (
     dpel.FAMILY,
     grid_profile.FAMILY,
     plc.FAMILY,
+    pv_limit.FAMILY,
 )
 
 
@@ -61,3 +63,8 @@ def slow_paths(families: tuple[EndpointFamily, ...] = FAMILIES) -> frozenset[str
 
 def shape_free_paths(families: tuple[EndpointFamily, ...] = FAMILIES) -> frozenset[str]:
     return frozenset(path for family in families for path in family.shape_free)
+
+
+def snapshot_parts(families: tuple[EndpointFamily, ...] = FAMILIES) -> tuple[Part, ...]:
+    """The GatewayData fields the families build, in family order."""
+    return tuple(part for family in families for part in family.parts)

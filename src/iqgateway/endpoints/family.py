@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from ..answer import Answer
+from ..answer import Answer, ParsedDocs
+from ..models import Feature
 
 EVERY_CYCLE = 0.0
 ON_DEMAND = None
@@ -39,6 +40,31 @@ class GuardWatch:
 
 
 @dataclass(frozen=True, slots=True)
+class Discovered:
+    """What a family's probe answers say: the paths an update reads and the features the device has."""
+
+    endpoints: tuple[str, ...] = ()
+    features: frozenset[Feature] = frozenset()
+
+
+NOTHING = Discovered()
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One GatewayData field a family builds from the parsed answers of the paths an update read.
+
+    `sources`: the paths it is read from (its time in `parts_updated_at`). `in_snapshot`: serialized into
+    the snapshot JSON under its name (a raw document kept only for writes is not).
+    """
+
+    name: str
+    build: Callable[[ParsedDocs], object]
+    sources: tuple[str, ...]
+    in_snapshot: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class EndpointFamily:
     """One family of endpoints (see the module docstring).
 
@@ -49,7 +75,9 @@ class EndpointFamily:
     longer timeout). `usable`: per path, whether a JSON answer is the expected document (paths not listed
     only need to be JSON). `guards`: the energy counters of its part of the snapshot. `shape_free`: paths
     (query included) whose answers skip the numeric-shape check (answer_cache.py): large lists with no
-    counter or power figure.
+    counter or power figure. `discover`: from the probe's answers (path -> Answer), what an update reads
+    and which features the device has; families without it are decided in probe.py (their answers
+    depend on each other). `parts`: the GatewayData fields it builds (`Part`).
     """
 
     name: str
@@ -61,3 +89,5 @@ class EndpointFamily:
     usable: Mapping[str, Callable[[Answer], bool]] = field(default_factory=lambda: MappingProxyType({}))
     guards: tuple[GuardWatch, ...] = ()
     shape_free: frozenset[str] = frozenset()
+    discover: Callable[[Mapping[str, Answer]], Discovered] | None = None
+    parts: tuple[Part, ...] = ()

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
 
-from ..answer import Answer
-from ..models import Generator, GeneratorState
-from .family import EndpointFamily
-from .values import JsonDict, flag, int_at, mapping, num_at, str_at
+from ..answer import Answer, ParsedDocs
+from ..models import Feature, Generator, GeneratorState
+from .family import NOTHING, Discovered, EndpointFamily, Part
+from .values import JsonDict, answer_json, flag, int_at, mapping, num_at, str_at
 
 GENERATOR = "/ivp/ensemble/generator"
 GEN_CONFIG = "/ivp/ss/gen_config"
@@ -63,9 +64,30 @@ def _usable(answer: Answer) -> bool:
     return answer.part(mapping) is not None
 
 
+def _discover(answers: Mapping[str, Answer]) -> Discovered:
+    """A generator when `gen_config` describes one; its state, schedule and mode where they answer."""
+    if configured(answer_json(answers.get(GEN_CONFIG))) is None:
+        return NOTHING
+    features = {Feature.GENERATOR}
+    endpoints = [GENERATOR] if parse_generator_state(answer_json(answers.get(GENERATOR))) is not None else []
+    endpoints.append(GEN_CONFIG)
+    if configured(answer_json(answers.get(GEN_SCHEDULE))) is not None:
+        features.add(Feature.GENERATOR_SCHEDULE)
+        endpoints.append(GEN_SCHEDULE)
+    if configured(answer_json(answers.get(GEN_MODE))) is not None:
+        endpoints.append(GEN_MODE)
+    return Discovered(endpoints=tuple(endpoints), features=frozenset(features))
+
+
+def _part(docs: ParsedDocs) -> Generator | None:
+    return parse_generator(docs.get(GENERATOR), docs.get(GEN_CONFIG), docs.get(GEN_SCHEDULE), docs.get(GEN_MODE))
+
+
 FAMILY = EndpointFamily(
     name="generator",
     paths=GENERATOR_PATHS,
     intervals=((GENERATOR, 300.0), (GEN_CONFIG, 3600.0), (GEN_SCHEDULE, 3600.0), (GEN_MODE, 3600.0)),
     usable=MappingProxyType(dict.fromkeys(GENERATOR_PATHS, _usable)),
+    discover=_discover,
+    parts=(Part("generator", _part, sources=GENERATOR_PATHS),),
 )

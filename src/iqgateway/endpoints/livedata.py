@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
 
-from ..models import PHASE_NAMES, LiveData, LiveMeter, LivePhasePower
-from .family import EndpointFamily
-from .values import JsonDict, dict_at, int_like, mapping, num_at, scaled, str_at
+from ..answer import Answer
+from ..models import PHASE_NAMES, Feature, LiveData, LiveMeter, LivePhasePower
+from .family import NOTHING, Discovered, EndpointFamily, Part
+from .values import JsonDict, answer_json, dict_at, int_like, mapping, num_at, scaled, str_at
 
 LIVEDATA = "/ivp/livedata/status"
 
@@ -48,9 +50,17 @@ def parse_livedata(doc: object) -> LiveData | None:
     )
 
 
-# live data is polled on its own (live.LivePower) when asked for, never in the regular cycle
+def _discover(answers: Mapping[str, Answer]) -> Discovered:
+    # polled on its own (live.LivePower) when asked for, never in the regular cycle: no endpoint
+    if parse_livedata(answer_json(answers.get(LIVEDATA))) is None:
+        return NOTHING
+    return Discovered(features=frozenset({Feature.LIVE_DATA}))
+
+
 FAMILY = EndpointFamily(
     name="livedata",
     paths=(LIVEDATA,),
     usable=MappingProxyType({LIVEDATA: lambda answer: answer.part(parse_livedata) is not None}),
+    discover=_discover,
+    parts=(Part("live", lambda docs: docs.part(LIVEDATA, parse_livedata), sources=(LIVEDATA,)),),
 )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
 
-from ..models import StorageMode, StorageSettings
-from .family import EndpointFamily
-from .values import JsonDict, bool_at, dict_at, mapping, num_at, str_at
+from ..answer import Answer, ParsedDocs
+from ..models import Feature, StorageMode, StorageSettings
+from .family import NOTHING, Discovered, EndpointFamily, Part
+from .values import JsonDict, answer_json, bool_at, dict_at, mapping, num_at, str_at
 
 TARIFF = "/admin/lib/tariff"
 
@@ -45,9 +47,22 @@ def parse_storage_settings(doc: JsonDict | None) -> StorageSettings | None:
     )
 
 
+def _discover(answers: Mapping[str, Answer]) -> Discovered:
+    if parse_tariff_doc(answer_json(answers.get(TARIFF))) is None:
+        return NOTHING
+    return Discovered(endpoints=(TARIFF,), features=frozenset({Feature.TARIFF}))
+
+
+def _doc(docs: ParsedDocs) -> JsonDict | None:
+    return docs.part(TARIFF, parse_tariff_doc)
+
+
 FAMILY = EndpointFamily(
     name="tariff",
     paths=(TARIFF,),
     intervals=((TARIFF, 3600.0),),
     usable=MappingProxyType({TARIFF: lambda answer: answer.part(parse_tariff_doc) is not None}),
+    discover=_discover,
+    parts=(Part("storage_settings", lambda docs: parse_storage_settings(_doc(docs)), sources=(TARIFF,)),
+           Part("tariff_raw", _doc, sources=(TARIFF,), in_snapshot=False)),
 )

@@ -308,6 +308,9 @@ def envoy_readings(data: GatewayData, name: str | None = None) -> Iterator[Readi
     yield from flow_readings(data, envoy)
     yield from ct_readings(data, envoy)
     yield from battery_total_readings(data, envoy)
+    if data.pv_limit is not None:
+        yield reading("sensor", envoy, "pv_limit", f"{data.info.serial}_pv_limit", "PV production limit",
+                      data.pv_limit.limit_percent, {"unit": "%"}, entity_category="diagnostic", enabled=False)
 
 
 def catalog(data: GatewayData, name: str | None = None) -> tuple[Reading, ...]:
