@@ -101,14 +101,14 @@ def inventory_pcus(doc: object) -> tuple[str, ...] | None:
     groups = dicts(doc)
     if doc and not any(str_at(g, "type") for g in groups):
         return None
-    serials: list[str] = []
+    serials: dict[str, None] = {}  # ordered, each serial once
     for group in groups:
         if str_at(group, "type") != INVENTORY_PCU_TYPE:
             continue
         for device in dicts(group.get("devices")):
             serial = str_at(device, "serial_num")
-            if serial and device.get("deleted") not in (True, 1, "true") and serial not in serials:
-                serials.append(serial)
+            if serial and device.get("deleted") not in (True, 1, "true"):
+                serials[serial] = None
     return tuple(serials)
 
 
