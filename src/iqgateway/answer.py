@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import orjson
 
 from .errors import IQGatewayError
 
 T = TypeVar("T")
+P = TypeVar("P")
+U = TypeVar("U")
 
 _UNDECODED = object()
 
@@ -23,12 +25,14 @@ class Parsed:
     never mutated, so sharing them between snapshots is safe.
     """
 
-    __slots__ = ("_doc", "_error", "_parts")
+    __slots__ = ("_doc", "_error", "_joins", "_parts")
 
     def __init__(self) -> None:
         self._doc: object = _UNDECODED
         self._error: ValueError | None = None
         self._parts: dict[Callable[[object], object], object] = {}
+        # per join: the other part it was last joined with, and the result
+        self._joins: dict[Callable[[Any, Any], object], tuple[object, object]] = {}
 
     def doc(self, body: bytes) -> object:
         """The decoded body; raises ValueError when it is empty or not JSON (every time it is asked)."""
@@ -52,6 +56,16 @@ class Parsed:
             value = parser(self.doc(body))
             self._parts[key] = value
             return value
+
+    def joined(self, body: bytes, parser: Callable[[object], P], other: U, join: Callable[[P, U], T]) -> T:
+        """`join(parser's part, other)`, computed again only when `other` is not equal to the last one."""
+        key = cast("Callable[[Any, Any], object]", join)
+        last = self._joins.get(key)
+        if last is not None and (last[0] is other or last[0] == other):
+            return cast("T", last[1])
+        value = join(self.part(body, parser), other)
+        self._joins[key] = (other, value)
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +144,14 @@ class ParsedDocs(Mapping[str, object]):
         if answer is None:
             return parser(None)
         return answer.parsed.part(answer.body, parser)
+
+    def joined(self, path: str | None, parser: Callable[[object], P], other: U, join: Callable[[P, U], T]) -> T:
+        """`join(self.part(path, parser), other)`, kept with the answer while `other` stays equal: a part
+        made of two answers (an inverter list and its health flags) is built once per pair of bodies."""
+        answer = self._answers.get(path) if path is not None else None
+        if answer is None:
+            return join(parser(None), other)
+        return answer.parsed.joined(answer.body, parser, other, join)
 
 
 def part_of(docs: Mapping[str, object], path: str | None, parser: Callable[[object], T]) -> T:

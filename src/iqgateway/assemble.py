@@ -96,10 +96,8 @@ def assemble(info: DeviceInfo, features: Features, answers: Mapping[str, Answer]
     prod_doc = docs.part(prod_doc_path, production.parse_production_doc)
     production_reading = _production(features, answers, docs, phase_count, host)
 
-    consumption_total = consumption_net = net_device = None
-    if prod_doc is not None:
-        consumption_total = production.segment_reading(prod_doc.total_consumption, phase_count)
-        consumption_net = production.segment_reading(prod_doc.net_consumption, phase_count)
+    consumption_total, consumption_net = docs.joined(prod_doc_path, production.parse_production_doc, phase_count,
+                                                     _consumption)
     net_device = consumption_net
 
     readings = docs.part(meters.METER_READINGS, meters.readings_by_eid)
@@ -115,13 +113,13 @@ def assemble(info: DeviceInfo, features: Features, answers: Mapping[str, Answer]
     groups = docs.part(ensemble.INVENTORY, ensemble.inventory_devices)
     power = docs.part(ensemble.POWER, ensemble.power_by_serial) or {}
     secctrl = docs.part(ensemble.SECCTRL, ensemble.parse_secctrl)
-    encharge = ensemble.parse_encharge(groups, power)
+    encharge = docs.joined(ensemble.INVENTORY, ensemble.inventory_devices, power, ensemble.parse_encharge)
 
     acb_units = docs.part(acb.INVENTORY_JSON, acb.acb_inventory)
     acb_reports = None
     if prod_doc is not None and prod_doc.has_active_storage:  # AC batteries are only read where they are active
         acb_reports = (docs.part(inverters.V1_INVERTERS, inverters.v1_acb_entries)
-                       if docs.part(inverters.V1_INVERTERS, inverters.parse_v1_inverters) is not None else None)
+                       if docs.part(inverters.V1_INVERTERS, inverters.v1_rows) is not None else None)
     ac_batteries = acb.parse_acb(prod_doc, acb_units, acb_reports)
 
     relays = None
@@ -177,19 +175,33 @@ def _production(features: Features, answers: Mapping[str, Answer], docs: ParsedD
     if source == production.PRODUCTION_V1:
         reading = docs.part(source, production.parse_v1_production)
     else:
-        parsed = docs.part(source, production.parse_production_doc)
-        reading = None if parsed is None else production.production_from_doc(parsed, phase_count)
+        reading = docs.joined(source, production.parse_production_doc, phase_count, _production_reading)
     if reading is None:
         raise InvalidResponse("the production source holds no production readings", host=host, endpoint=source)
     return reading
 
 
+# Parts made of a document and the phase count: kept with the document's answer (ParsedDocs.joined).
+def _production_reading(doc: production.ProductionDoc | None, phase_count: int) -> EnergyReading | None:
+    return None if doc is None else production.production_from_doc(doc, phase_count)
+
+
+def _consumption(doc: production.ProductionDoc | None,
+                 phase_count: int) -> tuple[EnergyReading | None, EnergyReading | None]:
+    if doc is None:
+        return None, None
+    return (production.segment_reading(doc.total_consumption, phase_count),
+            production.segment_reading(doc.net_consumption, phase_count))
+
+
 def _inverters(features: Features, docs: ParsedDocs) -> Mapping[str, Inverter]:
     """From the probed inverter source only: another source answers at other moments, with other values."""
+    health = docs.part(acb.INVENTORY_JSON, inverters.inventory_health)
     if features.inverter_source == inverters.DEVICE_DATA:
-        return docs.part(inverters.DEVICE_DATA, inverters.parse_device_data) or {}
+        return docs.joined(inverters.DEVICE_DATA, inverters.pcu_channels, health,
+                           inverters.device_data_inverters) or {}
     if features.inverter_source == inverters.V1_INVERTERS:
-        return docs.part(inverters.V1_INVERTERS, inverters.parse_v1_inverters) or {}
+        return docs.joined(inverters.V1_INVERTERS, inverters.v1_rows, health, inverters.v1_inverters) or {}
     return {}
 
 
@@ -198,7 +210,8 @@ def _summary_only_inverters(features: Features, docs: ParsedDocs,
     """v1-list inverters the detailed list leaves out (the v1 list is read beside it for AC batteries)."""
     if features.inverter_source != inverters.DEVICE_DATA:
         return {}
-    summary = docs.part(inverters.V1_INVERTERS, inverters.parse_v1_inverters) or {}
+    health = docs.part(acb.INVENTORY_JSON, inverters.inventory_health)
+    summary = docs.joined(inverters.V1_INVERTERS, inverters.v1_rows, health, inverters.v1_inverters) or {}
     return {serial: inverter for serial, inverter in summary.items() if serial not in detailed}
 
 

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import operator
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from . import controls
@@ -20,7 +18,7 @@ from .answer_cache import AnswerCache
 from .auth.session import AuthSession
 from .capabilities import INSTALLER_PATHS, CapabilityName, CapabilityReport, build_report, is_installer
 from .endpoints import acb, dpel, grid_profile, inverters, plc, power_mode, q_relays
-from .endpoints.values import answer_json, bool_at
+from .endpoints.values import answer_json
 from .errors import (
     CapabilityUnavailable,
     CommunicationError,
@@ -30,7 +28,7 @@ from .errors import (
     InvalidResponse,
 )
 from .gateway_requests import GatewayRequests
-from .models import DeviceInfo, Features, GatewayData, Inverter
+from .models import DeviceInfo, Features, GatewayData
 from .models_installer import DpelSettings, GridProfile
 from .transport import HttpReply
 
@@ -38,55 +36,6 @@ T = TypeVar("T")
 
 # Read at probe (installer role only); the PLC check only when opted in (it loads the device).
 PROBED_PATHS = (power_mode.PATH, dpel.PATH, grid_profile.PATH)
-
-
-@dataclass(slots=True)
-class FlagMemo:
-    """What the last update made of the inverters, kept by the Gateway between updates.
-
-    The same inverter mapping and flags as last time give back the very mapping of the last update; an
-    unchanged inverter with unchanged flag values its very object. The energy guard then skips them as
-    unchanged, and nothing is copied."""
-
-    inverters: Mapping[str, Inverter] | None = None
-    flags: Mapping[str, Any] | None = None
-    flagged: Mapping[str, Inverter] | None = None
-    # per serial: (the assembled inverter, its producing and communicating flags, the two merged)
-    per_serial: dict[str, tuple[Inverter, tuple[bool | None, bool | None], Inverter]] = field(default_factory=dict)
-
-
-_INVERTER_FIELDS = operator.attrgetter(*(f.name for f in dataclasses.fields(Inverter)))
-_PRODUCING = [f.name for f in dataclasses.fields(Inverter)].index("producing")
-_COMMUNICATING = [f.name for f in dataclasses.fields(Inverter)].index("communicating")
-
-
-def _with_health(inverter: Inverter, producing: bool | None, communicating: bool | None) -> Inverter:
-    # positional construction: dataclasses.replace costs about twice as much, 200 times per new inverter list
-    values = list(_INVERTER_FIELDS(inverter))
-    values[_PRODUCING], values[_COMMUNICATING] = producing, communicating
-    return Inverter(*values)
-
-
-def _flagged(inverters: Mapping[str, Inverter], flags: Mapping[str, Any], memo: FlagMemo) -> Mapping[str, Inverter]:
-    if memo.flagged is not None and inverters is memo.inverters and flags is memo.flags:
-        return memo.flagged
-    last, seen = memo.per_serial, {}
-    out: dict[str, Inverter] = {}
-    for serial, inverter in inverters.items():
-        entry = flags.get(serial)
-        if entry is None:
-            out[serial] = inverter
-            continue
-        values = (bool_at(entry, "producing"), bool_at(entry, "communicating"))
-        before = last.get(serial)
-        if before is not None and before[0] is inverter and before[1] == values:
-            merged = before[2]
-        else:
-            merged = _with_health(inverter, *values)
-        seen[serial] = (inverter, values, merged)
-        out[serial] = merged
-    memo.inverters, memo.flags, memo.flagged, memo.per_serial = inverters, flags, out, seen
-    return out
 
 
 def _parsed(answers: Mapping[str, Answer], path: str, parser: Callable[[object], T]) -> T:
@@ -97,16 +46,10 @@ def _parsed(answers: Mapping[str, Answer], path: str, parser: Callable[[object],
     return parser(None)
 
 
-def with_installer(data: GatewayData, answers: Mapping[str, Answer], memo: FlagMemo | None = None) -> GatewayData:
-    """The snapshot with the installer endpoints' last good answers and the inventory health flags parsed in.
-
-    `memo` (kept by the caller between updates) hands back last update's inverter objects where nothing changed.
-    """
-    flags = _parsed(answers, acb.INVENTORY_JSON, inverters.inventory_flags)
-    flagged = _flagged(data.inverters, flags, FlagMemo() if memo is None else memo)
+def with_installer(data: GatewayData, answers: Mapping[str, Answer]) -> GatewayData:
+    """The snapshot with the installer endpoints' last good answers parsed in."""
     return dataclasses.replace(
         data,
-        inverters=flagged,
         q_relays=_parsed(answers, acb.INVENTORY_JSON, q_relays.parse_q_relays),
         power_forced_off=_parsed(answers, power_mode.PATH, power_mode.parse_power_forced_off),
         dpel=_parsed(answers, dpel.PATH, dpel.parse_dpel),

@@ -99,8 +99,7 @@ class EnergyGuard:
                 if last is not None and last[0] is value:  # every item the very object of the last update
                     changes[watch.field] = last[1]
                     continue
-                guarded = {key: self._keyed(f"{watch.field}.{key}", item, watch.counters, moment)
-                           for key, item in value.items()}
+                guarded = self._keyed_all(watch, value, moment)
                 self._seen_maps[watch.field] = (value, guarded)
                 changes[watch.field] = guarded
             else:
@@ -108,6 +107,21 @@ class EnergyGuard:
         if all(getattr(data, name) is value for name, value in changes.items()):
             return data
         return dataclasses.replace(data, **changes)
+
+    def _keyed_all(self, watch: GuardWatch, models: Mapping[str, T], moment: datetime) -> dict[str, T]:
+        """Every model of a keyed field guarded; one with none of the counters (a v1 inverter) as it is."""
+        names = tuple(name for name, _ in watch.counters)
+        guarded: dict[str, T] = {}
+        for key, item in models.items():
+            if getattr(item, "phases", None) is None:
+                for name in names:
+                    if getattr(item, name) is not None:
+                        break
+                else:
+                    guarded[key] = item
+                    continue
+            guarded[key] = self._keyed(f"{watch.field}.{key}", item, watch.counters, moment)
+        return guarded
 
     def _keyed(self, key: str, model: T, counters: tuple[tuple[str, CounterKind], ...], moment: datetime) -> T:
         """A keyed model that is the very object of the last update (its answer was not read again) is not

@@ -199,11 +199,11 @@ def decide_features(info: DeviceInfo, answers: Mapping[str, Answer], *, host: st
 
 def _inverter_lists_beside(answers: Mapping[str, Answer]) -> list[str]:
     """The inventory and the v1 list, when either names an inverter the detailed list lacks: they complete it."""
-    listed = inverters.parse_device_data(answer_json(answers.get(inverters.DEVICE_DATA)))
+    listed = inverters.pcu_channels(answer_json(answers.get(inverters.DEVICE_DATA)))
     if listed is None:
         return []
     detailed = set(listed)
-    summary = inverters.parse_v1_inverters(answer_json(answers.get(inverters.V1_INVERTERS)))
+    summary = inverters.v1_rows(answer_json(answers.get(inverters.V1_INVERTERS)))
     inventory = inverters.inventory_pcus(answer_json(answers.get(acb.INVENTORY_JSON)))
     # the inventory says which inverters the site has; without it, the v1 list does
     expected = set(inventory) if inventory is not None else set(summary or {})
@@ -223,7 +223,7 @@ def _inverter_source(answers: Mapping[str, Answer], info: DeviceInfo) -> str | N
         # The device has the detailed list but it failed this time: keep it as the source rather than
         # switching to the summary list for good; the next update asks again.
         return inverters.DEVICE_DATA
-    if inverters.parse_v1_inverters(answer_json(answers.get(inverters.V1_INVERTERS))) is not None:
+    if inverters.v1_rows(answer_json(answers.get(inverters.V1_INVERTERS))) is not None:
         return inverters.V1_INVERTERS
     return None
 

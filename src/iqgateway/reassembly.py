@@ -19,7 +19,7 @@ from .assemble import assemble
 from .corrections.apply import apply_daily_corrections
 from .ct_energy import CtEnergy, document_time
 from .freshness import newest_answer, parts_updated_at
-from .gateway_installer import FlagMemo, with_installer
+from .gateway_installer import with_installer
 from .guards import EnergyGuard
 from .models import DeviceInfo, EndpointStatus, Features, GatewayData
 
@@ -66,7 +66,6 @@ class Assembler:
     def __init__(self, host: str, tz: tzinfo | None) -> None:
         self._host = host
         self.guard = EnergyGuard(tz=tz)
-        self._flags = FlagMemo()
         self._last = LastAssembly()
         self._ct_energy = CtEnergy()
 
@@ -81,7 +80,7 @@ class Assembler:
                                            now=now if stamp is None else stamp), host=self._host, path=source)
         if basis.ct_counters:
             data = self._ct_energy.apply(data, document_time(answers))
-        data = with_installer(data, answers, self._flags)
+        data = with_installer(data, answers)
         data = dataclasses.replace(data, parts_updated_at=parts_updated_at(basis.features, statuses,
                                                                            basis.power_path))
         data = run_parser(lambda: apply_daily_corrections(self.guard.apply(data)), host=self._host, path=source)

@@ -32,7 +32,7 @@ def current_inverters(
             kind=CorrectionKind.INACTIVE_INVERTER, path=f"inverters.{serial}", raw=stale.last_report_watts,
             corrected=None, reason=f'{inverters.DEVICE_DATA} marks it "active": false (removed from the site)'))
     others = {serial: inv for serial, inv in summary_only.items() if serial not in removed}
-    if part_of(docs, inverters.DEVICE_DATA, inverters.parse_device_data) is None:
+    if part_of(docs, inverters.DEVICE_DATA, inverters.pcu_channels) is None:
         return _unless_same(detailed, summary_only, current, others, found)  # no detailed list to complete
     inventory = part_of(docs, acb.INVENTORY_JSON, inverters.inventory_pcus)
     # without the inventory, the v1 list says which inverters the site has
@@ -40,9 +40,11 @@ def current_inverters(
         if serial in current or serial in removed:
             continue
         listed = others.pop(serial, None)
+        producing, communicating = part_of(docs, acb.INVENTORY_JSON, inverters.inventory_health).get(
+            serial, inverters.NO_HEALTH)
         inverter = listed if listed is not None else Inverter(
             serial=serial, last_report_watts=None, max_report_watts=None, last_report_date=None,
-            source=acb.INVENTORY_JSON)
+            source=acb.INVENTORY_JSON, producing=producing, communicating=communicating)
         current[serial] = inverter
         found.append(Correction(
             kind=CorrectionKind.MISSING_INVERTER, path=f"inverters.{serial}", raw=None,

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
 
 from ..answer import Answer
 from ..models import Inverter
 from .family import CounterKind, EndpointFamily, GuardWatch
-from .values import JsonDict, dict_at, dicts, int_at, int_like, mapping, num_at, number, scaled, str_at
+from .values import (
+    INT_LIMIT,
+    JsonDict,
+    boolean,
+    dict_at,
+    dicts,
+    int_at,
+    int_like,
+    mapping,
+    num_at,
+    number,
+    scaled,
+    str_at,
+)
 
 DEVICE_DATA = "/ivp/pdm/device_data"
 V1_INVERTERS = "/api/v1/production/inverters"
@@ -17,13 +31,19 @@ ACB_DEV_TYPE = 11  # an AC battery in the v1 inverter list, not a PV inverter
 JOULES_PER_WH = 3600.0
 
 
-def parse_v1_inverters(doc: object) -> dict[str, Inverter] | None:
-    """PV inverters of the v1 list keyed by serial (AC batteries left out); None if not a list."""
+# One v1 list entry: last report watts, max report watts, report date (epoch seconds).
+V1Row = tuple[float | None, float | None, int | None]
+# One inverter's `/inventory.json` flags: producing, communicating.
+Health = tuple[bool | None, bool | None]
+NO_HEALTH: Health = (None, None)
+
+
+def v1_rows(doc: object) -> dict[str, V1Row] | None:
+    """The PV inverters' reports of the v1 list keyed by serial (AC batteries left out); None if not a list."""
     if not isinstance(doc, list):
         return None
-    inverters: dict[str, Inverter] = {}
+    rows: dict[str, V1Row] = {}
     batteries = False
-    # one pass with the value helpers called directly: a site's list holds hundreds of entries
     for entry in doc:
         if not isinstance(entry, dict):
             continue
@@ -33,12 +53,41 @@ def parse_v1_inverters(doc: object) -> dict[str, Inverter] | None:
         serial = entry.get("serialNumber")
         if not serial or not isinstance(serial, str):
             continue
-        inverters[serial] = Inverter(serial, number(entry.get("lastReportWatts")),
-                                     number(entry.get("maxReportWatts")), int_like(entry.get("lastReportDate")),
-                                     source=V1_INVERTERS)
-    if doc and not inverters and not batteries:
+        watts, peak, date = entry.get("lastReportWatts"), entry.get("maxReportWatts"), entry.get("lastReportDate")
+        # the helpers only where a value is not a plain int: a site's list holds hundreds of entries
+        rows[serial] = (watts if type(watts) is int else number(watts), peak if type(peak) is int else number(peak),
+                        date if type(date) is int and -INT_LIMIT < date < INT_LIMIT else int_like(date))
+    if doc and not rows and not batteries:
         return None
-    return inverters
+    return rows
+
+
+def v1_inverters(rows: Mapping[str, V1Row] | None, health: Mapping[str, Health]) -> dict[str, Inverter] | None:
+    """The v1 list's inverters with their inventory flags: each model is built once (a site has hundreds)."""
+    if rows is None:
+        return None
+    flags = health.get
+    out: dict[str, Inverter] = {}
+    for serial, (watts, peak, date) in rows.items():
+        producing, communicating = flags(serial, NO_HEALTH)
+        out[serial] = Inverter(serial, watts, peak, date, source=V1_INVERTERS, producing=producing,
+                               communicating=communicating)
+    return out
+
+
+def parse_v1_inverters(doc: object) -> dict[str, Inverter] | None:
+    """PV inverters of the v1 list keyed by serial (AC batteries left out); None if not a list."""
+    return v1_inverters(v1_rows(doc), {})
+
+
+def inventory_health(doc: object) -> dict[str, Health]:
+    """The producing and communicating flags of each microinverter in `/inventory.json`, keyed by serial."""
+    health: dict[str, Health] = {}
+    for serial, entry in inventory_flags(doc).items():
+        producing, communicating = entry.get("producing"), entry.get("communicating")
+        health[serial] = (producing if type(producing) is bool else boolean(producing),
+                          communicating if type(communicating) is bool else boolean(communicating))
+    return health
 
 
 def v1_acb_entries(doc: object) -> dict[str, JsonDict]:
@@ -63,25 +112,39 @@ def device_data_complete(doc: object) -> bool:
     root = mapping(doc)
     if root is None or device_data_overflow(root):
         return False
-    return bool(parse_device_data(root))
+    return bool(pcu_channels(root))
 
 
-def parse_device_data(doc: object) -> dict[str, Inverter] | None:
-    """PV inverters (devName `pcu`) of `/ivp/pdm/device_data`, keyed by serial; None if not that document."""
+def pcu_channels(doc: object) -> dict[str, JsonDict] | None:
+    """The first channel of each PV inverter (devName `pcu`) of `/ivp/pdm/device_data`, keyed by serial;
+    None if not that document."""
     root = mapping(doc)
     if root is None:
         return None
-    inverters: dict[str, Inverter] = {}
+    channels: dict[str, JsonDict] = {}
     for value in root.values():
         device = mapping(value)
         if device is None or str_at(device, "devName") != "pcu":
             continue
         serial = str_at(device, "sn")
-        channels = dicts(device.get("channels"))
-        if not serial or not channels:
+        listed = dicts(device.get("channels"))
+        if not serial or not listed:
             continue
-        inverters[serial] = _pcu(serial, channels[0])
-    return inverters or None
+        channels[serial] = listed[0]
+    return channels or None
+
+
+def device_data_inverters(channels: Mapping[str, JsonDict] | None,
+                          health: Mapping[str, Health]) -> dict[str, Inverter] | None:
+    """The detailed list's inverters with their inventory flags."""
+    if channels is None:
+        return None
+    return {serial: _pcu(serial, channel, health.get(serial, NO_HEALTH)) for serial, channel in channels.items()}
+
+
+def parse_device_data(doc: object) -> dict[str, Inverter] | None:
+    """PV inverters (devName `pcu`) of `/ivp/pdm/device_data`, keyed by serial; None if not that document."""
+    return device_data_inverters(pcu_channels(doc), {})
 
 
 def inactive_pcus(doc: object) -> frozenset[str]:
@@ -125,7 +188,7 @@ def inventory_flags(doc: object, device_type: str = INVENTORY_PCU_TYPE) -> dict[
     return found
 
 
-def _pcu(serial: str, channel: JsonDict) -> Inverter:
+def _pcu(serial: str, channel: JsonDict, health: Health) -> Inverter:
     watts = dict_at(channel, "watts")
     energy = dict_at(channel, "wattHours")
     last = dict_at(channel, "lastReading")
@@ -146,6 +209,8 @@ def _pcu(serial: str, channel: JsonDict) -> Inverter:
         energy_produced_mwh=None if last is None else scaled(last.get("joulesProduced"), 3.6),
         last_report_duration_s=int_at(last, "duration"),
         source=DEVICE_DATA,
+        producing=health[0],
+        communicating=health[1],
         conversion_error_s=int_at(last, "pwrConvErrSecs"),
         conversion_max_error_cycles=int_at(last, "pwrConvMaxErrCycles"),
         energy_yesterday_wh=num_at(energy, "yesterday"),
@@ -155,7 +220,7 @@ def _pcu(serial: str, channel: JsonDict) -> Inverter:
 
 def _v1_usable(answer: Answer) -> bool:
     # An empty list is what the device says during a reporting gap at night: keep the previous answer.
-    return bool(answer.json()) and answer.part(parse_v1_inverters) is not None
+    return bool(answer.json()) and answer.part(v1_rows) is not None
 
 
 FAMILY = EndpointFamily(
@@ -164,7 +229,7 @@ FAMILY = EndpointFamily(
     intervals=(("/api/v1/production/inverters", 300.0), ("/ivp/pdm/device_data", 300.0)),
     usable=MappingProxyType({
         V1_INVERTERS: _v1_usable,
-        DEVICE_DATA: lambda answer: answer.part(parse_device_data) is not None,
+        DEVICE_DATA: lambda answer: answer.part(pcu_channels) is not None,
     }),
     guards=(GuardWatch("inverters", (("lifetime_energy_wh", CounterKind.LIFETIME),
                                      ("energy_today_wh", CounterKind.TODAY)), keyed=True),),

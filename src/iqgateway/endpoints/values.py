@@ -17,7 +17,7 @@ from ..answer import Answer
 
 JsonDict = Mapping[str, Any]
 # Integers outside 64 bits are never real device values (and no JSON encoder downstream takes them).
-_INT_LIMIT = 2**63
+INT_LIMIT = 2**63
 
 
 def load_json(body: bytes) -> object:
@@ -44,7 +44,7 @@ def number(value: object) -> float | int | None:
 def integer(value: object) -> int | None:
     """An int, or a float with no fractional part; anything else is None."""
     num = number(value)
-    if num is None or not -_INT_LIMIT < num < _INT_LIMIT:
+    if num is None or not -INT_LIMIT < num < INT_LIMIT:
         return None
     if isinstance(num, int):
         return num
