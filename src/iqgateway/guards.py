@@ -137,8 +137,9 @@ class EnergyGuard:
         changes = self._fields(key, model, counters, moment)
         phases = getattr(model, "phases", None)
         if phases:
-            changes["phases"] = {name: self._model(f"{key}.{name}", phase, counters, moment)
-                                 for name, phase in phases.items()}
+            guarded = {name: self._model(f"{key}.{name}", phase, counters, moment) for name, phase in phases.items()}
+            if any(guarded[name] is not phase for name, phase in phases.items()):
+                changes["phases"] = guarded
         return dataclasses.replace(model, **changes) if changes else model  # type: ignore[type-var]
 
     def _fields(self, key: str, model: object, kinds: tuple[tuple[str, CounterKind], ...],
@@ -149,6 +150,13 @@ class EnergyGuard:
             if value is None or isinstance(value, bool) or not isinstance(value, int | float):
                 continue
             counter = f"{key}.{name}"
+            track = self._tracks.get(counter)
+            if track is not None and self._rebase is None and not track.pending and counter not in self._offsets:
+                last = track.last
+                # the common reading: at or above the last good value, no spike, not a fall to zero
+                if last <= value and value - last <= SPIKE_WH and (value != 0 or last == 0):
+                    self._accept(track, value, moment.date())
+                    continue
             reported = self._rebased(counter, kind, value)
             kept = self.judge(counter, kind, reported, moment)
             if kept != value:
