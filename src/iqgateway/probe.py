@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from .answer import Answer
 from .assemble import check_answer
-from .endpoints import FAMILIES, acb, dry_contacts, ensemble, inverters, meters, production
+from .endpoints import FAMILIES, acb, inverters, meters, production
 from .endpoints import probe_paths as all_probe_paths
 from .endpoints.production import ProductionDoc
 from .endpoints.values import answer_json
@@ -178,13 +178,14 @@ def decide_features(info: DeviceInfo, answers: Mapping[str, Answer], *, host: st
     if inverter_source == inverters.DEVICE_DATA:
         endpoints += _inverter_lists_beside(answers)
 
-    _ensemble(answers, names, endpoints, info)
-
     for family in FAMILIES:
         if family.discover is not None:
             found = family.discover(answers)
             names |= found.features
             endpoints += found.endpoints
+            if found.endpoints:
+                endpoints += [path for path in family.kept_failing
+                              if path not in found.endpoints and _broken_now(path, answers.get(path), info)]
 
     return Features(
         names=frozenset(names),
@@ -245,28 +246,3 @@ def _broken_now(path: str, answer: Answer | None, info: DeviceInfo) -> bool:
     if looks_html and answer_json(answer) is None:
         return False
     return check_answer(path, answer, host="") is not None
-
-
-def _ensemble(answers: Mapping[str, Answer], names: set[Feature], endpoints: list[str], info: DeviceInfo) -> None:
-    groups = ensemble.inventory_devices(answer_json(answers.get(ensemble.INVENTORY)))
-    if not ensemble.has_devices(groups) or groups is None:
-        return
-    endpoints.append(ensemble.INVENTORY)
-    if ensemble.ENCHARGE_TYPE in groups:  # also with zero batteries: the device manages IQ Batteries
-        names.add(Feature.ENCHARGE)
-    if groups.get(ensemble.COLLAR_TYPE):
-        names.add(Feature.COLLAR)
-    if groups.get(ensemble.C6CC_TYPE):
-        names.add(Feature.C6CC)
-    if ensemble.parse_secctrl(answer_json(answers.get(ensemble.SECCTRL))) is not None:
-        endpoints.append(ensemble.SECCTRL)
-    power = answers.get(ensemble.POWER)
-    if ensemble.parse_power_doc(answer_json(power)) is not None or _broken_now(ensemble.POWER, power, info):
-        endpoints.append(ensemble.POWER)  # failed at setup: keep asking, the batteries' power comes when it does
-    if groups.get(ensemble.ENPOWER_TYPE):
-        names.add(Feature.ENPOWER)
-        if dry_contacts.relays_by_id(answer_json(answers.get(dry_contacts.DRY_CONTACTS))) is not None:
-            names.add(Feature.DRY_CONTACTS)
-            endpoints.append(dry_contacts.DRY_CONTACTS)
-            if dry_contacts.relays_by_id(answer_json(answers.get(dry_contacts.DRY_CONTACT_SETTINGS))) is not None:
-                endpoints.append(dry_contacts.DRY_CONTACT_SETTINGS)

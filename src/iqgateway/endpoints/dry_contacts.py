@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
 
 from ..answer import Answer
-from ..models import DryContact
-from .family import EndpointFamily
-from .values import JsonDict, bool_at, dicts, mapping, num_at, str_at, strings
+from ..models import DryContact, Feature
+from .ensemble import ENPOWER_TYPE, listed_devices
+from .family import NOTHING, Discovered, EndpointFamily
+from .values import JsonDict, answer_json, bool_at, dicts, mapping, num_at, str_at, strings
 
 DRY_CONTACTS = "/ivp/ensemble/dry_contacts"
 DRY_CONTACT_SETTINGS = "/ivp/ss/dry_contact_settings"
@@ -64,9 +66,22 @@ def _usable(answer: Answer) -> bool:
     return answer.part(relays_by_id) is not None
 
 
+def _discover(answers: Mapping[str, Answer]) -> Discovered:
+    """The relays of an IQ System Controller (Enpower) the ensemble inventory lists."""
+    groups = listed_devices(answers)
+    if groups is None or not groups.get(ENPOWER_TYPE):
+        return NOTHING
+    if relays_by_id(answer_json(answers.get(DRY_CONTACTS))) is None:
+        return NOTHING
+    settings = relays_by_id(answer_json(answers.get(DRY_CONTACT_SETTINGS))) is not None
+    return Discovered(endpoints=(DRY_CONTACTS, *((DRY_CONTACT_SETTINGS,) if settings else ())),
+                      features=frozenset({Feature.DRY_CONTACTS}))
+
+
 FAMILY = EndpointFamily(
     name="dry_contacts",
     paths=(DRY_CONTACTS, DRY_CONTACT_SETTINGS),
     intervals=((DRY_CONTACTS, 300.0), (DRY_CONTACT_SETTINGS, 3600.0)),
     usable=MappingProxyType({DRY_CONTACTS: _usable, DRY_CONTACT_SETTINGS: _usable}),
+    discover=_discover,
 )

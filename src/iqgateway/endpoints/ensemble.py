@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TypedDict
 
-from ..models import BatteryAggregate, EnchargeAggregate, EnchargeBattery, Enpower
-from .family import EVERY_CYCLE, EndpointFamily
-from .values import JsonDict, bool_at, dicts, int_at, int_like, mapping, num_at, scaled, str_at
+from ..answer import Answer
+from ..models import BatteryAggregate, EnchargeAggregate, EnchargeBattery, Enpower, Feature
+from .family import EVERY_CYCLE, NOTHING, Discovered, EndpointFamily
+from .values import JsonDict, answer_json, bool_at, dicts, int_at, int_like, mapping, num_at, scaled, str_at
 
 INVENTORY = "/ivp/ensemble/inventory"
 SECCTRL = "/ivp/ensemble/secctrl"
@@ -199,6 +201,30 @@ def battery_aggregate(secctrl: JsonDict | None) -> BatteryAggregate | None:
                             max_available_capacity_wh=num_at(secctrl, "Max_energy"))
 
 
+def listed_devices(answers: Mapping[str, Answer]) -> dict[str, list[JsonDict]] | None:
+    """The probe's ensemble inventory grouped by type, when it lists any device (else None)."""
+    groups = inventory_devices(answer_json(answers.get(INVENTORY)))
+    return groups if groups is not None and has_devices(groups) else None
+
+
+def _discover(answers: Mapping[str, Answer]) -> Discovered:
+    groups = listed_devices(answers)
+    if groups is None:
+        return NOTHING
+    features: set[Feature] = set()
+    if ENCHARGE_TYPE in groups:  # also with zero batteries: the device manages IQ Batteries
+        features.add(Feature.ENCHARGE)
+    for kind, feature in ((COLLAR_TYPE, Feature.COLLAR), (C6CC_TYPE, Feature.C6CC), (ENPOWER_TYPE, Feature.ENPOWER)):
+        if groups.get(kind):
+            features.add(feature)
+    endpoints = [INVENTORY]
+    if parse_secctrl(answer_json(answers.get(SECCTRL))) is not None:
+        endpoints.append(SECCTRL)
+    if parse_power_doc(answer_json(answers.get(POWER))) is not None:
+        endpoints.append(POWER)
+    return Discovered(endpoints=tuple(endpoints), features=frozenset(features))
+
+
 FAMILY = EndpointFamily(
     name="ensemble",
     paths=(INVENTORY, SECCTRL, POWER),
@@ -209,4 +235,6 @@ FAMILY = EndpointFamily(
         SECCTRL: lambda answer: answer.part(parse_secctrl) is not None,
         POWER: lambda answer: answer.part(parse_power_doc) is not None,
     }),
+    discover=_discover,
+    kept_failing=(POWER,),  # failed at setup: asked again, the batteries' power comes when it answers
 )

@@ -77,7 +77,9 @@ class EndpointFamily:
     (query included) whose answers skip the numeric-shape check (answer_cache.py): large lists with no
     counter or power figure. `discover`: from the probe's answers (path -> Answer), what an update reads
     and which features the device has; families without it are decided in probe.py (their answers
-    depend on each other). `parts`: the GatewayData fields it builds (`Part`).
+    depend on the production source). `kept_failing`: paths that stay in the updates when their answer at
+    setup failed (the device has them: a 5xx, a timeout, garbled JSON) while `discover` found the family's
+    other paths; the update asks again until they answer. `parts`: the GatewayData fields it builds (`Part`).
     """
 
     name: str
@@ -90,4 +92,5 @@ class EndpointFamily:
     guards: tuple[GuardWatch, ...] = ()
     shape_free: frozenset[str] = frozenset()
     discover: Callable[[Mapping[str, Answer]], Discovered] | None = None
+    kept_failing: tuple[str, ...] = ()
     parts: tuple[Part, ...] = ()
