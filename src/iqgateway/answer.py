@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import TypeVar, cast
 
 import orjson
 
@@ -31,8 +31,8 @@ class Parsed:
         self._doc: object = _UNDECODED
         self._error: ValueError | None = None
         self._parts: dict[Callable[[object], object], object] = {}
-        # per join: the other part it was last joined with, and the result
-        self._joins: dict[Callable[[Any, Any], object], tuple[object, object]] = {}
+        # per (parser, join): the other part it was last joined with, and the result
+        self._joins: dict[tuple[object, object], tuple[object, object]] = {}
 
     def doc(self, body: bytes) -> object:
         """The decoded body; raises ValueError when it is empty or not JSON (every time it is asked)."""
@@ -59,7 +59,7 @@ class Parsed:
 
     def joined(self, body: bytes, parser: Callable[[object], P], other: U, join: Callable[[P, U], T]) -> T:
         """`join(parser's part, other)`, computed again only when `other` is not equal to the last one."""
-        key = cast("Callable[[Any, Any], object]", join)
+        key = (parser, join)
         last = self._joins.get(key)
         if last is not None and (last[0] is other or last[0] == other):
             return cast("T", last[1])
