@@ -52,7 +52,8 @@ class _PathState:
 
 
 def numeric_fields(doc: object, prefix: str = "") -> frozenset[str]:
-    """The key paths that hold a number (list positions folded into `*`)."""
+    """The key paths that hold a number (list positions and all-digit keys, the device ids that key
+    `/ivp/pdm/device_data`, folded into `*`: a device that leaves is not a field that drifted)."""
     found: set[str] = set()
     _numeric_fields([doc], prefix, found)
     return frozenset(found)
@@ -66,11 +67,12 @@ def _numeric_fields(nodes: list[object], path: str, found: set[str]) -> None:
     for node in nodes:
         if isinstance(node, dict):
             for key, value in node.items():
+                name = "*" if key.isdigit() else key
                 value_kind = type(value)
                 if value_kind is int or value_kind is float:
-                    numeric.add(key)
+                    numeric.add(name)
                 elif value_kind is not str and value_kind is not bool and value is not None:
-                    children.setdefault(key, []).append(value)  # a container (or an odd number type)
+                    children.setdefault(name, []).append(value)  # a container (or an odd number type)
         elif isinstance(node, list):
             items.extend(node)
         elif isinstance(node, int | float) and not isinstance(node, bool):

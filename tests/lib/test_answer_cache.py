@@ -19,6 +19,25 @@ def test_numeric_fields_fold_list_positions() -> None:
     assert numeric_fields(doc) == frozenset({"/a", "/b/c", "/e/*/f"})
 
 
+def test_device_id_keys_fold_like_list_positions() -> None:
+    doc = {"553648384": {"sn": "A", "watts": 5}, "553648640": {"sn": "B", "watts": 7, "temp": 30}, "deviceCount": 2}
+    assert numeric_fields(doc) == frozenset({"/*/watts", "/*/temp", "/deviceCount"})
+
+
+def test_a_device_that_leaves_an_id_keyed_list_is_not_a_drift() -> None:
+    cache = AnswerCache("192.0.2.1")
+    two = {"553648384": {"watts": 5, "temp": 30}, "553648640": {"watts": 7, "temp": 31}}
+    assert cache.record(PATH, answer(two, 1.0)) is None
+    one = answer({"553648384": {"watts": 6, "temp": 30}}, 2.0)
+    assert cache.record(PATH, one) is None
+    assert cache.good_answer(PATH) is one
+    drifted = {"553648384": {"watts": "6", "temp": 30}}  # a field of every device turned to text: still held
+    problem = cache.record(PATH, answer(drifted, 3.0))
+    assert problem is not None
+    assert "watts" in problem.message
+    assert cache.good_answer(PATH) is one
+
+
 def test_lost_fields_are_held_until_the_new_shape_persists() -> None:
     cache = AnswerCache("192.0.2.1")
     good = answer({"soc": 50, "power": 1200}, 1.0)
