@@ -150,13 +150,6 @@ class EnergyGuard:
             if value is None or isinstance(value, bool) or not isinstance(value, int | float):
                 continue
             counter = f"{key}.{name}"
-            track = self._tracks.get(counter)
-            if track is not None and self._rebase is None and not track.pending and counter not in self._offsets:
-                last = track.last
-                # the common reading: at or above the last good value, no spike, not a fall to zero
-                if last <= value and value - last <= SPIKE_WH and (value != 0 or last == 0):
-                    self._accept(track, value, moment.date())
-                    continue
             reported = self._rebased(counter, kind, value)
             kept = self.judge(counter, kind, reported, moment)
             if kept != value:
