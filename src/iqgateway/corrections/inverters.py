@@ -35,13 +35,13 @@ def current_inverters(
     if part_of(docs, inverters.DEVICE_DATA, inverters.pcu_channels) is None:
         return _unless_same(detailed, summary_only, current, others, found)  # no detailed list to complete
     inventory = part_of(docs, acb.INVENTORY_JSON, inverters.inventory_pcus)
+    health = part_of(docs, acb.INVENTORY_JSON, inverters.inventory_health)
     # without the inventory, the v1 list says which inverters the site has
     for serial in inventory if inventory is not None else tuple(others):
         if serial in current or serial in removed:
             continue
         listed = others.pop(serial, None)
-        producing, communicating = part_of(docs, acb.INVENTORY_JSON, inverters.inventory_health).get(
-            serial, inverters.NO_HEALTH)
+        producing, communicating = health.get(serial, inverters.NO_HEALTH)
         inverter = listed if listed is not None else Inverter(
             serial=serial, last_report_watts=None, max_report_watts=None, last_report_date=None,
             source=acb.INVENTORY_JSON, producing=producing, communicating=communicating)
