@@ -202,8 +202,10 @@ def battery_aggregate(secctrl: JsonDict | None) -> BatteryAggregate | None:
 
 
 def listed_devices(answers: Mapping[str, Answer]) -> dict[str, list[JsonDict]] | None:
-    """The probe's ensemble inventory grouped by type, when it lists any device (else None)."""
-    groups = inventory_devices(answer_json(answers.get(INVENTORY)))
+    """The probe's ensemble inventory grouped by type, when it lists any device (else None); parsed once
+    for the Ensemble's and the dry contacts' discovery."""
+    answer = answers.get(INVENTORY)
+    groups = answer.part(inventory_devices) if answer is not None else None
     return groups if groups is not None and has_devices(groups) else None
 
 
