@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
+
+import pytest
 
 from iqgateway.answer import Answer
 from iqgateway.assemble import assemble
 from iqgateway.endpoints import dry_contacts, ensemble, generator, home, inverters, livedata, meters, tariff
 from iqgateway.info import parse_info
-from iqgateway.models import GatewayData
+from iqgateway.models import GatewayData, Inverter
 from iqgateway.probe import decide_features, probe_paths
 from iqgateway.snapshot import snapshot_dict
 from tests.lib.capture_answers import capture_answers
@@ -61,6 +64,26 @@ def test_v1_inverters_and_acb_entries() -> None:
     first = next(e for e in doc if e["devType"] != 11)
     assert found[first["serialNumber"]].last_report_watts == first["lastReportWatts"]
     assert found[first["serialNumber"]].last_report_date == first["lastReportDate"]
+
+
+def test_an_inverter_from_its_report_is_the_dataclass_built_in_full() -> None:
+    doc = load("8.2.4382_ACB", "api_v1_production_inverters")
+    first = next(e for e in doc if e["devType"] != 11)
+    health = {first["serialNumber"]: (False, True)}
+    found = inverters.v1_inverters(inverters.v1_rows(doc), health)
+    assert found is not None
+    built = found[first["serialNumber"]]
+    full = Inverter(first["serialNumber"], first["lastReportWatts"], first["maxReportWatts"], first["lastReportDate"],
+                    source=inverters.V1_INVERTERS, producing=False, communicating=True)
+    assert built == full
+    assert hash(built) == hash(full)
+    assert repr(built) == repr(full)
+    assert dataclasses.asdict(built) == dataclasses.asdict(full)
+    assert dataclasses.replace(built, producing=True) == dataclasses.replace(full, producing=True)
+    assert built.dc_voltage_v is None
+    assert built.energy_last_week_wh is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.last_report_watts = 1.0  # type: ignore[misc]
 
 
 def test_device_data_over_its_limit_is_not_complete() -> None:

@@ -70,8 +70,8 @@ def v1_inverters(rows: Mapping[str, V1Row] | None, health: Mapping[str, Health])
     out: dict[str, Inverter] = {}
     for serial, (watts, peak, date) in rows.items():
         producing, communicating = flags(serial, NO_HEALTH)
-        out[serial] = Inverter(serial, watts, peak, date, source=V1_INVERTERS, producing=producing,
-                               communicating=communicating)
+        out[serial] = Inverter.from_report(serial, watts, peak, date, source=V1_INVERTERS, producing=producing,
+                                           communicating=communicating)
     return out
 
 
