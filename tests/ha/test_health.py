@@ -22,7 +22,8 @@ from tests.ha.test_grid_energy import start_clocks
 CAPTURE = "8.3.5169_with_generator"  # 20 inverters in /inventory.json, an empty NSRB group
 INVERTER = "482208990001"
 Q_RELAY = "482209990777"
-INVENTORY_PERIOD_S = 300  # how often the library reads /inventory.json
+INVENTORY_QUIET_S = 3600  # the inventory is read hourly while the inverter reports look as at its last read
+UPDATE_S = 60
 FAULT_PROFILE = "metered"
 REPORT_PERIOD_S = 300  # an inverter reports every 5 minutes
 
@@ -62,7 +63,7 @@ async def test_inverter_flags_follow_the_inventory(
     pcu["producing"], pcu["communicating"] = False, False
     envoy.source.documents["/inventory.json"] = inventory  # type: ignore[attr-defined]
 
-    freezer.tick(timedelta(seconds=INVENTORY_PERIOD_S + 1))
+    freezer.tick(timedelta(seconds=INVENTORY_QUIET_S + 1))
     await entry.runtime_data.async_refresh()
     await hass.async_block_till_done()
     assert state_of(hass, BINARY_SENSOR, f"{INVERTER}_producing") == STATE_OFF
@@ -87,14 +88,14 @@ async def test_q_relay_device_and_its_state(
     assert ours == {f"{Q_RELAY}_relay_closed", f"{Q_RELAY}_communicating"}
 
     with_q_relay(envoy, relay="open", communicating=False)
-    freezer.tick(timedelta(seconds=INVENTORY_PERIOD_S + 1))
+    freezer.tick(timedelta(seconds=INVENTORY_QUIET_S + 1))
     await entry.runtime_data.async_refresh()
     await hass.async_block_till_done()
     assert state_of(hass, BINARY_SENSOR, f"{Q_RELAY}_relay_closed") == STATE_OFF
     assert state_of(hass, BINARY_SENSOR, f"{Q_RELAY}_communicating") == STATE_OFF
 
 
-async def test_an_inverter_fault_stops_producing_within_one_report_period(
+async def test_an_inverter_fault_stops_producing_at_the_update_after_its_report(
     hass: HomeAssistant, start_envoy: StartEnvoy, freezer: FrozenDateTimeFactory
 ) -> None:
     clock = start_clocks(freezer, FAULT_PROFILE, offset_s=12 * 3600)  # June noon: every inverter produces
@@ -108,6 +109,13 @@ async def test_an_inverter_fault_stops_producing_within_one_report_period(
     envoy.faults.add_spec(f"inverter_fault={faulty}")
     freezer.tick(timedelta(seconds=REPORT_PERIOD_S + 1))
     clock.advance(REPORT_PERIOD_S + 1)
+    await entry.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    data = entry.runtime_data.data
+    assert data.inverters[faulty].last_report_watts == 0  # its report shows the fault before the inventory does
+    assert data.inverters[healthy].last_report_watts
+    freezer.tick(timedelta(seconds=UPDATE_S))
+    clock.advance(UPDATE_S)
     await entry.runtime_data.async_refresh()
     await hass.async_block_till_done()
     assert state_of(hass, BINARY_SENSOR, f"{faulty}_producing") == STATE_OFF
