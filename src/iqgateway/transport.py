@@ -156,9 +156,8 @@ class Transport:
         """The aiohttp session (created on first use when none was injected)."""
         if self._session is None or (self._own_session and self._session.closed):
             connector = aiohttp.TCPConnector(force_close=not self.keep_alive)
-            self._session = aiohttp.ClientSession(
-                cookie_jar=aiohttp.CookieJar(unsafe=True), connector=connector
-            )
+            # the transport keeps the one cookie the device sets (sessionId) and sends it itself
+            self._session = aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar(), connector=connector)
             self._own_session = True
         return self._session
 
