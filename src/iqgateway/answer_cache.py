@@ -84,6 +84,12 @@ def _numeric_fields(nodes: list[object], path: str, found: set[str]) -> None:
         _numeric_fields(items, f"{path}/*", found)
 
 
+def _status(path: str, state: _PathState, now: float) -> EndpointStatus:
+    age = None if state.last_good_at is None else max(0.0, now - state.last_good_at)
+    return EndpointStatus(path=path, fetched_at=state.last_good_at, age_s=age, stale=state.error is not None,
+                          error=state.error)
+
+
 class AnswerCache:
     """Per endpoint path: the last usable answer, when it came, and the last failure since."""
 
@@ -167,9 +173,8 @@ class AnswerCache:
         return self._good.get(path)
 
     def statuses(self, now: float) -> dict[str, EndpointStatus]:
-        out = {}
-        for path, state in self._states.items():
-            age = None if state.last_good_at is None else max(0.0, now - state.last_good_at)
-            out[path] = EndpointStatus(path=path, fetched_at=state.last_good_at, age_s=age,
-                                       stale=state.error is not None, error=state.error)
-        return out
+        return {path: _status(path, state, now) for path, state in self._states.items()}
+
+    def status(self, path: str, now: float) -> EndpointStatus | None:
+        state = self._states.get(path)
+        return None if state is None else _status(path, state, now)

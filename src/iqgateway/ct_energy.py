@@ -56,25 +56,25 @@ class CtEnergy:
         self._anchor: _Counters = {}
         self._shown: dict[str, tuple[float, bool]] = {}  # track -> (value shown, moved by the CT counters)
 
-    def apply(self, data: GatewayData, doc_at: float | None) -> GatewayData:
-        """`data` with its lifetimes advanced; `doc_at`: when the production document in it was fetched."""
+    def changes(self, data: GatewayData, doc_at: float | None) -> dict[str, EnergyReading | None]:
+        """The readings of `data` with their lifetimes advanced, by field name (none without `doc_at`, when
+        the production document in it was fetched)."""
         if doc_at is None:
-            return data
+            return {}
         now = _counters(data.meters)
         if doc_at != self._doc_at:
             self._doc_at, self._anchor = doc_at, now
         delta = {key: now[key] - value for key, value in self._anchor.items() if key in now}
         net_device = data.consumption_net_device
-        return dataclasses.replace(
-            data,
-            production=self._moved("production", data.production, delta, (str(_PROD),), hold=True),
-            consumption_net=self._moved("net", data.consumption_net, delta, (str(_NET),), hold=False),
-            consumption_total=self._moved("total", data.consumption_total, delta,
-                                          (str(_TOTAL),) if str(_TOTAL) in self._anchor else (str(_PROD), str(_NET)),
-                                          hold=True),
-            consumption_net_device=None if net_device is None else self._moved(
+        return {
+            "production": self._moved("production", data.production, delta, (str(_PROD),), hold=True),
+            "consumption_net": self._moved("net", data.consumption_net, delta, (str(_NET),), hold=False),
+            "consumption_total": self._moved(
+                "total", data.consumption_total, delta,
+                (str(_TOTAL),) if str(_TOTAL) in self._anchor else (str(_PROD), str(_NET)), hold=True),
+            "consumption_net_device": None if net_device is None else self._moved(
                 "net_device", net_device, delta, (str(_NET),), hold=False),
-        )
+        }
 
     def _moved(self, name: str, reading: EnergyReading | None, delta: Mapping[str, float],
                parts: tuple[str, ...], *, hold: bool, phase: str | None = None) -> EnergyReading | None:

@@ -336,7 +336,7 @@ class Gateway(GatewayViews, GatewayInstaller, GatewayProbe, GatewayControls, Gat
         if power is not None:
             later = self._clock()
             self._power.after_update(host=self.host, path=power, asked=power in due,
-                                     status=self._cache.statuses(later).get(power), now=later)
+                                     status=self._cache.status(power, later), now=later)
         return self._assemble(info, features)
 
     def _power_path(self, features: Features) -> str | None:

@@ -28,7 +28,7 @@ from .errors import (
     InvalidResponse,
 )
 from .gateway_requests import GatewayRequests
-from .models import DeviceInfo, Features, GatewayData
+from .models import DeviceInfo, Features
 from .models_installer import DpelSettings, GridProfile
 from .transport import HttpReply
 
@@ -46,16 +46,15 @@ def _parsed(answers: Mapping[str, Answer], path: str, parser: Callable[[object],
     return parser(None)
 
 
-def with_installer(data: GatewayData, answers: Mapping[str, Answer]) -> GatewayData:
-    """The snapshot with the installer endpoints' last good answers parsed in."""
-    return dataclasses.replace(
-        data,
-        q_relays=_parsed(answers, acb.INVENTORY_JSON, q_relays.parse_q_relays),
-        power_forced_off=_parsed(answers, power_mode.PATH, power_mode.parse_power_forced_off),
-        dpel=_parsed(answers, dpel.PATH, dpel.parse_dpel),
-        grid_profile=_parsed(answers, grid_profile.PATH, grid_profile.parse_grid_profile),
-        plc_levels=_parsed(answers, plc.PATH, plc.parse_plc_levels),
-    )
+def installer_fields(answers: Mapping[str, Answer]) -> dict[str, Any]:
+    """The snapshot's installer fields from the installer endpoints' last good answers."""
+    return {
+        "q_relays": _parsed(answers, acb.INVENTORY_JSON, q_relays.parse_q_relays),
+        "power_forced_off": _parsed(answers, power_mode.PATH, power_mode.parse_power_forced_off),
+        "dpel": _parsed(answers, dpel.PATH, dpel.parse_dpel),
+        "grid_profile": _parsed(answers, grid_profile.PATH, grid_profile.parse_grid_profile),
+        "plc_levels": _parsed(answers, plc.PATH, plc.parse_plc_levels),
+    }
 
 
 class GatewayInstaller(GatewayRequests):

@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
+from typing import Any
 
 from .answer import Answer
 from .answer_cache import run_parser
@@ -19,7 +20,7 @@ from .assemble import assemble
 from .corrections.apply import apply_daily_corrections
 from .ct_energy import CtEnergy, document_time
 from .freshness import newest_answer, parts_updated_at
-from .gateway_installer import with_installer
+from .gateway_installer import installer_fields
 from .guards import EnergyGuard
 from .models import DeviceInfo, EndpointStatus, Features, GatewayData
 
@@ -78,11 +79,10 @@ class Assembler:
         source, stamp = basis.features.production_source, newest_answer(statuses)
         data = run_parser(lambda: assemble(basis.info, basis.features, answers, host=self._host, statuses=statuses,
                                            now=now if stamp is None else stamp), host=self._host, path=source)
-        if basis.ct_counters:
-            data = self._ct_energy.apply(data, document_time(answers))
-        data = with_installer(data, answers)
-        data = dataclasses.replace(data, parts_updated_at=parts_updated_at(basis.features, statuses,
-                                                                           basis.power_path))
+        changes: dict[str, Any] = (self._ct_energy.changes(data, document_time(answers)) if basis.ct_counters
+                                   else {})
+        data = dataclasses.replace(data, **changes, **installer_fields(answers),
+                                   parts_updated_at=parts_updated_at(basis.features, statuses, basis.power_path))
         data = run_parser(lambda: apply_daily_corrections(self.guard.apply(data)), host=self._host, path=source)
         self._last.keep(answers, basis, data)
         return data

@@ -124,6 +124,7 @@ class Schedule:
     def __init__(self, cadence: Cadence | None = None, governor: LoadGovernor | None = None) -> None:
         self.cadence = cadence or Cadence()
         self.governor = governor
+        self._live_every_cycle = self.cadence.interval(LIVE_POWER_PATH) == EVERY_CYCLE
         self._next_due: dict[str, float] = {}
         self._metered = False  # the updates read live CT power (see Cadence.metered_intervals)
         # the CT readings give every power figure of the production document (set from the probe)
@@ -173,8 +174,7 @@ class Schedule:
     def due(self, paths: Iterable[str], now: float) -> tuple[str, ...]:
         """The paths (in the order given) an update at `now` reads; `paths` is every path updates read."""
         paths = tuple(paths)
-        self._metered = (self.meters_carry_power and LIVE_POWER_PATH in paths
-                         and self.cadence.interval(LIVE_POWER_PATH) == EVERY_CYCLE)
+        self._metered = self.meters_carry_power and LIVE_POWER_PATH in paths and self._live_every_cycle
         self._storage_metered = self._metered and self.meters_carry_storage
         out = [path for path in paths if path not in self.follows and self._is_due(path, now)]
         # a follower is read with its leader (or on its own once an interval passed without the leader)
