@@ -247,7 +247,7 @@ class Inverter:
 
         The generated `__init__` of a frozen dataclass sets every one of the 21 fields through
         `object.__setattr__` (about 3 µs) and a site's list holds hundreds of inverters: this sets the seven
-        known ones in one step; the others read their defaults from the class (the class has no slots for that).
+        known ones in one step; the others read their defaults from the class (which is why it has no slots).
         """
         inverter = object.__new__(cls)
         object.__setattr__(inverter, "__dict__", {
