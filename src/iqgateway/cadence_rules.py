@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from datetime import datetime, tzinfo
 
 from .answer import Answer
-from .endpoints import acb, ensemble, production, q_relays
+from .endpoints import acb, ensemble, production
 from .models import Features, GatewayData, Inverter, MeasurementType
 from .schedule import Schedule
 
@@ -86,7 +86,7 @@ class SiteCadence:
         """The inventory holds only microinverters and their reports look as they did at its last read."""
         if acb.INVENTORY_JSON not in features.endpoints or inventory is None or not data.inverters:
             return False
-        if inventory.part(acb.acb_inventory) or inventory.part(q_relays.parse_q_relays):
+        if data.q_relays or bool(inventory.part(acb.acb_inventory)):
             return False
         if self._pictured is None or self._pictured[0] is not data.inverters:  # a new list: hundreds of entries
             self._pictured = (data.inverters, report_picture(data.inverters))
